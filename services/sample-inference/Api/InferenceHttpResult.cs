@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ModelPlatform.SampleInference.Inference;
+using ModelPlatform.SampleInference.Protocol;
+
+namespace ModelPlatform.SampleInference.Api;
+
+/// <summary>
+/// Writes an inference response, JSON or (when any output is asked for in binary) a JSON header
+/// followed by the binary outputs, and then releases the request's buffer and the native outputs.
+/// </summary>
+internal sealed class InferenceHttpResult(
+    string modelName, string modelVersion, RequestBody body, InferenceRequest request, InferenceResult result) : IResult, IDisposable
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        try
+        {
+            var response = httpContext.Response;
+            var binary = result.Outputs.Any(output => output.Binary);
+            if (!binary)
+            {
+                response.ContentType = "application/json";
+                WriteHeader(response.BodyWriter, null);
+                await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+                return;
+            }
+
+            var strings = new byte[]?[result.Outputs.Count];
+            var sizes = new long[result.Outputs.Count];
+            for (var i = 0; i < sizes.Length; i++)
+            {
+                var output = result.Outputs[i];
+                sizes[i] = output.Binary ? TensorEncoder.BinarySize(output.Value, output.ElementType, ref strings[i]) : -1;
+            }
+
+            var header = new ArrayBufferWriter<byte>(1024);
+            WriteHeader(header, sizes);
+            response.ContentType = "application/octet-stream";
+            response.Headers[InferenceRequestParser.HeaderLengthHeader] = header.WrittenCount.ToString(CultureInfo.InvariantCulture);
+            response.ContentLength = header.WrittenCount + sizes.Where(size => size > 0).Sum();
+
+            response.BodyWriter.Write(header.WrittenSpan);
+            for (var i = 0; i < sizes.Length; i++)
+            {
+                var output = result.Outputs[i];
+                if (output.Binary)
+                {
+                    response.BodyWriter.Write(TensorEncoder.BinaryView(output.Value, output.ElementType, ref strings[i]));
+                }
+            }
+
+            await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>Writes the JSON part; <paramref name="binarySizes"/> gives each binary output's size, -1 for JSON.</summary>
+    private void WriteHeader(IBufferWriter<byte> destination, long[]? binarySizes)
+    {
+        using var writer = new Utf8JsonWriter(destination, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("model_name", modelName);
+        writer.WriteString("model_version", modelVersion);
+        if (request.Id is { } id)
+        {
+            writer.WriteString("id", id);
+        }
+
+        WriteParameters(writer);
+        writer.WriteStartArray("outputs");
+        for (var i = 0; i < result.Outputs.Count; i++)
+        {
+            var output = result.Outputs[i];
+            writer.WriteStartObject();
+            writer.WriteString("name", output.Name);
+            writer.WriteString("datatype", V2Datatype.FromElementType(output.ElementType));
+            writer.WriteStartArray("shape");
+            foreach (var dimension in output.Shape)
+            {
+                writer.WriteNumberValue(dimension);
+            }
+
+            writer.WriteEndArray();
+            if (binarySizes is not null && binarySizes[i] >= 0)
+            {
+                writer.WriteStartObject("parameters");
+                writer.WriteNumber(InferenceRequestParser.BinaryDataSize, binarySizes[i]);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WritePropertyName("data");
+                TensorEncoder.WriteJson(writer, output.Value, output.ElementType);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    // Request parameters pass through to the response, except the binary extension's own switch.
+    private void WriteParameters(Utf8JsonWriter writer)
+    {
+        if (request.Parameters is not { } parameters)
+        {
+            return;
+        }
+
+        var passed = parameters.EnumerateObject()
+            .Where(property => property.Name != InferenceRequestParser.BinaryDataOutput)
+            .ToList();
+        if (passed.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("parameters");
+        foreach (var property in passed)
+        {
+            property.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public void Dispose()
+    {
+        result.Dispose();
+        request.Dispose();
+        body.Dispose();
+    }
+}

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ModelPlatform.SampleInference.Configuration;
+
+/// <summary>
+/// Settings of the reference model server. The container contract's variables (<c>PORT</c>,
+/// <c>MODEL_NAME</c>, <c>MODEL_URI</c>) map onto <see cref="Port"/>, <see cref="ModelName"/> and
+/// <see cref="ModelUri"/>; everything else is under the <c>Inference</c> section
+/// (for example <c>Inference__IntraOpThreads=4</c>).
+/// </summary>
+public sealed class InferenceServerOptions
+{
+    public const string Section = "Inference";
+
+    /// <summary>The model served when <c>MODEL_URI</c> is not set: the bundled ResNet18.</summary>
+    public const string BundledModelName = "resnet18";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 8080;
+
+    /// <summary>Address to listen on: all interfaces in a container, loopback for a local replica.</summary>
+    [Required]
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Name the model is served under; defaults to the file name without extension.</summary>
+    public string? ModelName { get; set; }
+
+    /// <summary>A file path or <c>file://</c> URI of an <c>.onnx</c> file; defaults to the bundled ResNet18.</summary>
+    public string? ModelUri { get; set; }
+
+    /// <summary>The version reported in model metadata and accepted in <c>/versions/{v}</c> paths.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "ModelVersion must be 1-64 letters, digits, '.', '_' or '-'.")]
+    public string ModelVersion { get; set; } = "1";
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it choose (one per core).</summary>
+    [Range(0, 1024)]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Threads ONNX Runtime uses across independent operators; 0 lets it choose.</summary>
+    [Range(0, 1024)]
+    public int InterOpThreads { get; set; }
+
+    public ExecutionProviderPreference ExecutionProvider { get; set; } = ExecutionProviderPreference.Auto;
+
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Largest request body accepted; larger bodies get 413.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// After SIGTERM the server reports not-ready yet keeps serving for this long, so that load
+    /// balancers stop sending before it stops accepting. Kubernetes deployments use a few seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long in-flight requests may take to finish once the server stops accepting.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Run one inference on zeros before reporting ready, so the first request is not slow.</summary>
+    public bool WarmUp { get; set; } = true;
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace ModelPlatform.SampleInference.Configuration;
+
+/// <summary>Checks what data annotations cannot: that the model file exists and the name is usable in a URL.</summary>
+internal sealed partial class InferenceServerOptionsValidator : IValidateOptions<InferenceServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, InferenceServerOptions options)
+    {
+        var failures = new List<string>();
+        if (!IPAddress.TryParse(options.BindAddress, out _))
+        {
+            failures.Add($"BindAddress '{options.BindAddress}' is not an IP address.");
+        }
+
+        if (!ModelLocation.TryResolvePath(options.ModelUri, out var path, out var error))
+        {
+            failures.Add(error!);
+        }
+        else if (!File.Exists(path))
+        {
+            failures.Add($"MODEL_URI: no model file at '{path}'.");
+        }
+
+        if (options.ModelName is { } modelName && !ModelNamePattern().IsMatch(modelName))
+        {
+            failures.Add($"MODEL_NAME '{modelName}' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex ModelNamePattern();
+}

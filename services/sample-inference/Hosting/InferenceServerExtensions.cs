@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using ModelPlatform.SampleInference.Api;
+using ModelPlatform.SampleInference.Configuration;
+using ModelPlatform.SampleInference.Inference;
+using ModelPlatform.SampleInference.Lifecycle;
+using ModelPlatform.SampleInference.Runtime;
+using ModelPlatform.SampleInference.Telemetry;
+using ModelPlatform.ServiceDefaults;
+
+namespace ModelPlatform.SampleInference.Hosting;
+
+/// <summary>Wiring of the reference model server.</summary>
+internal static class InferenceServerExtensions
+{
+    public static WebApplicationBuilder AddInferenceServer(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddInMemoryCollection(ContractEnvironment.Read(Environment.GetEnvironmentVariable));
+        builder.AddServiceDefaults(meters: [InferenceTelemetry.Name], activitySources: [InferenceTelemetry.Name]);
+
+        var services = builder.Services;
+        services.AddOptions<InferenceServerOptions>()
+            .BindConfiguration(InferenceServerOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InferenceServerOptions>, InferenceServerOptionsValidator>();
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<InferenceServerOptions>>((kestrel, inference) =>
+        {
+            kestrel.Listen(IPAddress.Parse(inference.Value.BindAddress), inference.Value.Port);
+            kestrel.Limits.MaxRequestBodySize = inference.Value.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        services.AddOptions<HostOptions>().Configure<IOptions<InferenceServerOptions>>((host, inference) =>
+            host.ShutdownTimeout = inference.Value.ShutdownDelay + inference.Value.DrainTimeout);
+
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<InferenceServerOptions>>().Value;
+            ModelLocation.TryResolvePath(options.ModelUri, out var path, out _);
+            return new ModelHost(options.ModelName ?? ModelLocation.DefaultModelName(options.ModelUri, path), options.ModelVersion);
+        });
+        services.AddSingleton<SessionFactory>();
+        services.AddSingleton<InferenceRunner>();
+        services.AddSingleton<InferenceMetrics>();
+        services.AddHostedService<ModelLoader>();
+        services.AddHostedService<ShutdownDrain>();
+        services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            // The Open Inference Protocol names fields in snake_case; messages keep their quotes readable.
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, V2JsonContext.Default);
+        });
+
+        return builder;
+    }
+
+    public static WebApplication MapInferenceProtocol(this WebApplication app)
+    {
+        // V2 clients read {"error": "..."}; an unexpected failure answers in that shape too, never with a stack trace.
+        app.UseExceptionHandler(handler => handler.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("""{"error":"Internal server error."}""", context.RequestAborted);
+        }));
+
+        app.MapServerApi();
+        app.MapModelApi();
+        return app;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace ModelPlatform.SampleInference.Protocol;
+
+/// <summary>One input of a request: its declared name, datatype and shape, and its data in JSON or binary form.</summary>
+internal sealed record RequestInput(string Name, string Datatype, long[] Shape, JsonElement? Data, ReadOnlyMemory<byte>? Binary);
+
+/// <summary>An output the client asked for, and whether it wants it in binary form.</summary>
+internal sealed record RequestedOutput(string Name, bool Binary);
+
+/// <summary>
+/// A parsed inference request. It keeps the parsed JSON document alive (inputs' data and the
+/// parameters point into it), so it is disposed once the response is written.
+/// </summary>
+internal sealed class InferenceRequest(
+    JsonDocument document,
+    string? id,
+    JsonElement? parameters,
+    IReadOnlyList<RequestInput> inputs,
+    IReadOnlyList<RequestedOutput>? outputs,
+    bool binaryOutputs) : IDisposable
+{
+    public string? Id { get; } = id;
+
+    /// <summary>Request parameters, echoed in the response less the binary extension's own.</summary>
+    public JsonElement? Parameters { get; } = parameters;
+
+    public IReadOnlyList<RequestInput> Inputs { get; } = inputs;
+
+    /// <summary>The outputs asked for, or null for every output of the model.</summary>
+    public IReadOnlyList<RequestedOutput>? Outputs { get; } = outputs;
+
+    /// <summary><c>parameters.binary_data_output</c>: every output in binary unless it says otherwise.</summary>
+    public bool BinaryOutputs { get; } = binaryOutputs;
+
+    /// <summary>Whether any input came in binary form (for metrics).</summary>
+    public bool HasBinaryInput => Inputs.Any(input => input.Binary is not null);
+
+    public void Dispose() => document.Dispose();
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+using ModelPlatform.SampleInference.Configuration;
+
+namespace ModelPlatform.SampleInference.Runtime;
+
+/// <summary>
+/// Creates the ONNX Runtime session: CUDA when its libraries load (and the options allow it),
+/// the CPU provider otherwise.
+/// </summary>
+internal sealed partial class SessionFactory(IOptions<InferenceServerOptions> options, ILogger<SessionFactory> logger)
+{
+    public LoadedModel Create(string path)
+    {
+        var settings = options.Value;
+        var (sessionOptions, provider) = CreateSessionOptions(settings);
+        using (sessionOptions)
+        {
+            var session = new InferenceSession(path, sessionOptions);
+            try
+            {
+                var signature = ModelSignature.Read(session, out var skipped);
+                foreach (var output in skipped)
+                {
+                    LogSkippedOutput(logger, output);
+                }
+
+                return new LoadedModel(session, signature, provider, path);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private (SessionOptions Options, string Provider) CreateSessionOptions(InferenceServerOptions settings)
+    {
+        if (settings.ExecutionProvider != ExecutionProviderPreference.Cpu)
+        {
+            var cudaOptions = NewSessionOptions(settings);
+            try
+            {
+                cudaOptions.AppendExecutionProvider_CUDA(settings.CudaDeviceId);
+                LogProvider(logger, ExecutionProviders.Cuda, settings.CudaDeviceId);
+                return (cudaOptions, ExecutionProviders.Cuda);
+            }
+            catch (OnnxRuntimeException ex) when (settings.ExecutionProvider == ExecutionProviderPreference.Auto)
+            {
+                cudaOptions.Dispose();
+                LogCudaUnavailable(logger, ex.Message);
+            }
+            catch
+            {
+                cudaOptions.Dispose();
+                throw;
+            }
+        }
+
+        LogProvider(logger, ExecutionProviders.Cpu, 0);
+        return (NewSessionOptions(settings), ExecutionProviders.Cpu);
+    }
+
+    private static SessionOptions NewSessionOptions(InferenceServerOptions settings) => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = settings.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
+        IntraOpNumThreads = settings.IntraOpThreads,
+        InterOpNumThreads = settings.InterOpThreads,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Execution provider: {Provider} (device {DeviceId})")]
+    private static partial void LogProvider(ILogger logger, string provider, int deviceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CUDA execution provider unavailable, falling back to CPU: {Reason}")]
+    private static partial void LogCudaUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model output '{Output}' is not a tensor of a V2 datatype and is not served")]
+    private static partial void LogSkippedOutput(ILogger logger, string output);
+}
