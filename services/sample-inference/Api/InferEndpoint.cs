@@ -32,7 +32,8 @@ internal static class InferEndpoint
             return notServed;
         }
 
-        if (!services.Host.IsReady || services.Host.Model is not { } model)
+        // While draining, requests still arriving are served: the shutdown delay exists for them.
+        if (services.Host.Model is not { } model)
         {
             return V2Results.Error(StatusCodes.Status503ServiceUnavailable, $"Model '{name}' is not ready: {services.Host.NotReadyReason}.");
         }

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ModelPlatform.Testing;
+
+namespace ModelPlatform.SampleInference.Tests;
+
+/// <summary>Start, readiness, load failures and graceful shutdown, each on a process of its own.</summary>
+public sealed class LifecycleTests : IDisposable
+{
+    private readonly string _models = Directory.CreateTempSubdirectory("modelplatform-lifecycle-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_models, recursive: true);
+
+    [Fact]
+    public async Task Ready_is_503_while_the_model_warms_up_and_200_after()
+    {
+        // A Loop of a few million iterations makes warm-up take seconds on any machine.
+        var model = TestModels.WriteCountingLoop(_models, fixedIterations: 3_000_000);
+        await using var server = Start(model, "slow");
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        await server.WaitUntilOkAsync("/v2/health/live", TimeSpan.FromSeconds(30), Ct);
+        using var ready = await client.GetAsync("/v2/health/ready", Ct);
+        using var modelReady = await client.GetAsync("/v2/models/slow/ready", Ct);
+        using var infer = await client.PostAsJsonAsync("/v2/models/slow/infer",
+            V2Requests.Request(V2Requests.Input("x", "FP32", [1], [1f])), Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("still loading", V2Requests.Error((await ready.Content.ReadFromJsonAsync<JsonObject>(Ct))!), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, modelReady.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.StatusCode);
+        await server.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(120), Ct);
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_readiness_finishes_in_flight_requests_and_exits_cleanly()
+    {
+        var model = TestModels.WriteCountingLoop(_models);
+        await using var server = Start(model, "counter", ("Inference__ShutdownDelay", "00:00:02"));
+        using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        await server.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(60), Ct);
+
+        // About five seconds of compute: still running when the two-second shutdown delay ends.
+        var slow = client.PostAsJsonAsync("/v2/models/counter/infer", Counting(x: 1, iterations: 5_000_000), Ct);
+        await Task.Delay(300, Ct);
+        server.Terminate();
+        await Task.Delay(300, Ct);
+
+        using var ready = await client.GetAsync("/v2/health/ready", Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("shutting down", V2Requests.Error((await ready.Content.ReadFromJsonAsync<JsonObject>(Ct))!), StringComparison.Ordinal);
+
+        using var late = await client.PostAsJsonAsync("/v2/models/counter/infer", Counting(x: 5, iterations: 10), Ct);
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+
+        using var response = await slow;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal(5_000_001f, body!["outputs"]![0]!["data"]![0]!.GetValue<float>());
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_model_ends_the_process_with_code_3_and_the_reason()
+    {
+        var path = Path.Combine(_models, "broken.onnx");
+        await File.WriteAllTextAsync(path, "this is not a protobuf", Ct);
+        await using var server = Start(path, "broken");
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains("'broken' failed to load", server.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/no/such/model.onnx", "no model file at '/no/such/model.onnx'")]
+    [InlineData("https://example.invalid/model.onnx", "scheme 'https' is not supported")]
+    public async Task A_model_uri_that_cannot_be_served_fails_the_start_saying_why(string uri, string expected)
+    {
+        await using var server = Start(uri, "missing");
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, server.Output, StringComparison.Ordinal);
+    }
+
+    private static JsonObject Counting(float x, long iterations) => V2Requests.Request(
+        V2Requests.Input("x", "FP32", [1], [x]),
+        V2Requests.Input("iterations", "INT64", [], [iterations]));
+
+    private static ServerProcess Start(string modelUri, string name, params (string Key, string Value)[] settings)
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MODEL_URI"] = modelUri,
+            ["MODEL_NAME"] = name,
+            ["Inference__BindAddress"] = "127.0.0.1",
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return ServerProcess.Start(RepositoryPaths.SampleInferenceDll, port, environment);
+    }
+}

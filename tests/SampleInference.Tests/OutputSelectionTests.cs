@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ModelPlatform.SampleInference.Tests.Fixtures;
+
+namespace ModelPlatform.SampleInference.Tests;
+
+/// <summary>Arithmetic, output selection and mixed JSON/binary forms on a two-input, two-output model.</summary>
+public sealed class OutputSelectionTests(AddMulServer server) : IClassFixture<AddMulServer>
+{
+    private static readonly float[] A = [1, 2, 3, 4, 5, 6];
+    private static readonly float[] B = [0.5f, -1, 10, 2, 0, -3];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static JsonObject Request() => V2Requests.Request(
+        V2Requests.Input("a", "FP32", [2, 3], new JsonArray([.. A.Select(v => (JsonNode)v)])),
+        V2Requests.Input("b", "FP32", [2, 3], new JsonArray([.. B.Select(v => (JsonNode)v)])));
+
+    [Fact]
+    public async Task Without_outputs_every_output_is_returned_with_computed_values()
+    {
+        var (status, body) = await server.InferJsonAsync(Request(), Ct);
+
+        Assert.Equal(200, status);
+        var outputs = body["outputs"]!.AsArray();
+        Assert.Equal(["sum", "product"], outputs.Select(o => o!["name"]!.GetValue<string>()));
+        Assert.Equal(A.Zip(B, (a, b) => a + b), V2Requests.Floats(outputs[0]!["data"]!));
+        Assert.Equal(A.Zip(B, (a, b) => a * b), V2Requests.Floats(outputs[1]!["data"]!));
+        Assert.All(outputs, o => Assert.Equal([2L, 3], o!["shape"]!.AsArray().Select(d => d!.GetValue<long>())));
+    }
+
+    [Fact]
+    public async Task Only_the_requested_outputs_are_returned()
+    {
+        var request = Request();
+        request["outputs"] = new JsonArray(new JsonObject { ["name"] = "product" });
+
+        var (status, body) = await server.InferJsonAsync(request, Ct);
+
+        Assert.Equal(200, status);
+        var output = Assert.Single(body["outputs"]!.AsArray())!;
+        Assert.Equal("product", output["name"]!.GetValue<string>());
+        Assert.Equal(A.Zip(B, (a, b) => a * b), V2Requests.Floats(output["data"]!));
+    }
+
+    [Fact]
+    public async Task One_output_in_binary_and_one_in_json_share_a_response()
+    {
+        var request = Request();
+        request["outputs"] = new JsonArray(
+            new JsonObject { ["name"] = "sum", ["parameters"] = new JsonObject { ["binary_data"] = true } },
+            new JsonObject { ["name"] = "product" });
+
+        using var response = await server.Client.PostAsync("/v2/models/add-mul/infer", V2Requests.Binary(request), Ct);
+        var (header, bytes) = await V2Requests.ReadBinaryAsync(response, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var outputs = header["outputs"]!.AsArray();
+        Assert.Equal(24, outputs[0]!["parameters"]!["binary_data_size"]!.GetValue<int>());
+        Assert.Equal(A.Zip(B, (a, b) => a + b), V2Requests.Floats(bytes));
+        Assert.Equal(A.Zip(B, (a, b) => a * b), V2Requests.Floats(outputs[1]!["data"]!));
+    }
+
+    [Fact]
+    public async Task One_input_in_binary_and_one_in_json_are_combined()
+    {
+        var header = V2Requests.Request(
+            V2Requests.BinaryInput("a", "FP32", [2, 3], A.Length * 4),
+            V2Requests.Input("b", "FP32", [2, 3], new JsonArray([.. B.Select(v => (JsonNode)v)])));
+
+        using var response = await server.Client.PostAsync("/v2/models/add-mul/infer", V2Requests.Binary(header, V2Requests.Bytes(A)), Ct);
+        var (body, _) = await V2Requests.ReadBinaryAsync(response, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(A.Zip(B, (a, b) => a + b), V2Requests.Floats(body["outputs"]![0]!["data"]!));
+    }
+
+    [Fact]
+    public async Task Binary_data_output_parameter_makes_every_output_binary_unless_one_opts_out()
+    {
+        var request = Request();
+        request["parameters"] = new JsonObject { ["binary_data_output"] = true, ["tag"] = "kept" };
+        request["outputs"] = new JsonArray(
+            new JsonObject { ["name"] = "sum" },
+            new JsonObject { ["name"] = "product", ["parameters"] = new JsonObject { ["binary_data"] = false } });
+
+        using var response = await server.Client.PostAsync("/v2/models/add-mul/infer", V2Requests.Binary(request), Ct);
+        var (header, bytes) = await V2Requests.ReadBinaryAsync(response, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("kept", header["parameters"]!["tag"]!.GetValue<string>());
+        Assert.Null(header["parameters"]!["binary_data_output"]);
+        Assert.Equal(A.Zip(B, (a, b) => a + b), V2Requests.Floats(bytes));
+        Assert.NotNull(header["outputs"]![1]!["data"]);
+    }
+
+    [Fact]
+    public async Task Non_finite_floats_travel_as_named_literals()
+    {
+        var request = V2Requests.Request(
+            V2Requests.Input("a", "FP32", [1, 3], ["NaN", "Infinity", 1f]),
+            V2Requests.Input("b", "FP32", [1, 3], [1f, 1f, "-Infinity"]));
+        request["outputs"] = new JsonArray(new JsonObject { ["name"] = "sum" });
+
+        var (status, body) = await server.InferJsonAsync(request, Ct);
+
+        Assert.Equal(200, status);
+        Assert.Equal(["NaN", "Infinity", "-Infinity"], body["outputs"]![0]!["data"]!.AsArray().Select(v => v!.GetValue<string>()));
+    }
+}
