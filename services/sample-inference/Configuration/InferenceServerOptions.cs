@@ -41,6 +41,9 @@ public sealed class InferenceServerOptions
     [Range(0, 1024)]
     public int InterOpThreads { get; set; }
 
+    /// <summary>Let ONNX Runtime's pool threads spin while idle: lower latency alone, less CPU left for HTTP.</summary>
+    public bool AllowSpinning { get; set; }
+
     public ExecutionProviderPreference ExecutionProvider { get; set; } = ExecutionProviderPreference.Auto;
 
     [Range(0, 64)]

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
-using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 using ModelPlatform.SampleInference.Configuration;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace ModelPlatform.SampleInference.Runtime;
 
@@ -63,13 +63,22 @@ internal sealed partial class SessionFactory(IOptions<InferenceServerOptions> op
         return (NewSessionOptions(settings), ExecutionProviders.Cpu);
     }
 
-    private static SessionOptions NewSessionOptions(InferenceServerOptions settings) => new()
+    private static SessionOptions NewSessionOptions(InferenceServerOptions settings)
     {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = settings.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
-        IntraOpNumThreads = settings.IntraOpThreads,
-        InterOpNumThreads = settings.InterOpThreads,
-    };
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = settings.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = settings.IntraOpThreads,
+            InterOpNumThreads = settings.InterOpThreads,
+        };
+
+        // ONNX Runtime's pool threads spin between operators by default; in a server they would
+        // burn the cores the web server needs to read the next request.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
+        return options;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Execution provider: {Provider} (device {DeviceId})")]
     private static partial void LogProvider(ILogger logger, string provider, int deviceId);

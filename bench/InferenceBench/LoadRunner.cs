@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ModelPlatform.Bench.Inference;
+
+/// <summary>Runs an operation from N concurrent workers for a fixed time, after a warm-up, and records each latency.</summary>
+internal static class LoadRunner
+{
+    public static async Task<LoadResult> RunAsync(string name, int concurrency, TimeSpan warmUp, TimeSpan duration, Func<Task<bool>> operation)
+    {
+        await RunWorkersAsync(concurrency, warmUp, operation, record: null);
+        var latencies = new ConcurrentBag<double>();
+        var failures = 0;
+        var clock = Stopwatch.StartNew();
+        await RunWorkersAsync(concurrency, duration, operation, (ok, ms) =>
+        {
+            if (ok)
+            {
+                latencies.Add(ms);
+            }
+            else
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+        var elapsed = clock.Elapsed;
+        return new LoadResult(name, concurrency, latencies.Count, failures, elapsed, [.. latencies]);
+    }
+
+    private static Task RunWorkersAsync(int concurrency, TimeSpan duration, Func<Task<bool>> operation, Action<bool, double>? record)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var started = Stopwatch.GetTimestamp();
+                bool ok;
+                try
+                {
+                    ok = await operation();
+                }
+                catch (HttpRequestException)
+                {
+                    ok = false;
+                }
+
+                record?.Invoke(ok, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        })));
+    }
+}
