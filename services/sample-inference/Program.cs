@@ -1,7 +1,7 @@
 using ModelPlatform.SampleInference.Hosting;
 using ModelPlatform.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddInferenceServer();
 

@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+
+namespace ModelPlatform.Contracts;
+
+/// <summary>
+/// What a data scientist asks for: a model with a stable variant, optionally a canary, and the
+/// share of traffic the canary gets. The body of <c>POST /v1/deployments</c> and
+/// <c>PUT /v1/deployments/{name}</c>.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DeploymentRequest
+{
+    /// <summary>A DNS-1035 label: lower-case letters, digits and '-', starting with a letter.</summary>
+    public string? Name { get; init; }
+
+    public VariantSpec? Stable { get; init; }
+
+    public VariantSpec? Canary { get; init; }
+
+    public TrafficRequest? Traffic { get; init; }
+}
+
+/// <summary>One variant of a deployment: what runs, how many replicas, with which resources.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record VariantSpec
+{
+    /// <summary>A model file served by the reference runtime; exclusive with <see cref="Image"/>.</summary>
+    public ModelSource? Model { get; init; }
+
+    /// <summary>A container image that meets the inference contract; exclusive with <see cref="Model"/>.</summary>
+    public string? Image { get; init; }
+
+    public int Replicas { get; init; } = 1;
+
+    public ResourceSpec? Resources { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+}
+
+/// <summary>A model file and its format.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ModelSource
+{
+    /// <summary>Only <c>onnx</c> for now.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>A file path or <c>file://</c> URI.</summary>
+    public string? Uri { get; init; }
+}
+
+/// <summary>Resources per replica: Kubernetes quantities for CPU and memory, a GPU count.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ResourceSpec
+{
+    public string? Cpu { get; init; }
+
+    public string? Memory { get; init; }
+
+    public int Gpu { get; init; }
+}
+
+/// <summary>The canary's share of traffic, 0 to 100; the stable variant gets the rest.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record TrafficRequest
+{
+    public int Canary { get; init; }
+}

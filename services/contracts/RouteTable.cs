@@ -1,0 +1,17 @@
+namespace ModelPlatform.Contracts;
+
+/// <summary>
+/// What gateways route by: every model with its variants, their integer weights and their ready
+/// endpoints. <see cref="Version"/> grows with every change; <c>GET /v1/routes?watch=true&amp;after=N</c>
+/// waits until it passes N.
+/// </summary>
+public sealed record RouteTable(long Version, IReadOnlyList<ModelRoute> Models)
+{
+    public static RouteTable Empty { get; } = new(0, []);
+}
+
+/// <summary>A model and its variants.</summary>
+public sealed record ModelRoute(string Name, IReadOnlyList<VariantRoute> Variants);
+
+/// <summary>A variant: its weight (0-100) and the base URLs of its ready replicas.</summary>
+public sealed record VariantRoute(string Name, int Weight, IReadOnlyList<string> Endpoints);

@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ModelPlatform.Deployer.Configuration;
+
+/// <summary>Settings of the control plane, under the <c>Deployer</c> section.</summary>
+public sealed class DeployerOptions
+{
+    public const string Section = "Deployer";
+
+    /// <summary>Where the embedded runtime keeps its SQLite database and replica logs.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data/deployer";
+
+    /// <summary>The gateway's public base URL; a deployment's URL is this plus <c>/v2/models/{name}</c>.</summary>
+    [Required]
+    [Url]
+    public string PublicUrl { get; set; } = "http://127.0.0.1:5000";
+
+    /// <summary>Which provisioner runs replicas: <c>Processes</c> (embedded) for now.</summary>
+    public ProvisionerKind Provisioner { get; set; } = ProvisionerKind.Processes;
+
+    [Range(0, 1000)]
+    public int MaxReplicas { get; set; } = 10;
+
+    [Range(0, 64)]
+    public int MaxGpus { get; set; } = 8;
+
+    /// <summary>How long a variant may take to become ready before its deployment fails.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Replica starts that fail in a row, without ever becoming ready, before a deploy gives up.</summary>
+    [Range(1, 100)]
+    public int MaxFailedStarts { get; set; } = 3;
+
+    /// <summary>How long <c>GET /v1/routes?watch=true</c> holds a request before answering unchanged.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public ProcessProvisionerOptions Processes { get; set; } = new();
+
+    /// <summary>Fault injection for tests; never set in production.</summary>
+    public TestingOptions Testing { get; set; } = new();
+}
+
+/// <summary>The replica provisioners.</summary>
+public enum ProvisionerKind
+{
+    /// <summary>Each replica is a local child process of the deployer.</summary>
+    Processes,
+}
+
+/// <summary>Settings of the local-process provisioner.</summary>
+public sealed class ProcessProvisionerOptions
+{
+    /// <summary>The reference server's entry assembly; defaults to the one built beside the deployer.</summary>
+    public string? InferenceServerPath { get; set; }
+
+    /// <summary>How often a replica's readiness is probed once it is up.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often it is probed while starting, so a fresh replica is seen ready quickly.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan StartupProbeInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>First delay before restarting a crashed replica; it doubles up to <see cref="MaxRestartDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RestartDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MaxRestartDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a stopping replica gets to drain after SIGTERM before it is killed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Fault injection hooks, used by the tests that kill the deployer at chosen points.</summary>
+public sealed class TestingOptions
+{
+    /// <summary>Kill this process (SIGKILL) right after this activity's side effect and before its result is journaled.</summary>
+    public string? CrashAfterActivity { get; set; }
+}

@@ -1,0 +1,68 @@
+using ModelPlatform.Contracts;
+
+namespace ModelPlatform.Deployer.Domain;
+
+/// <summary>
+/// A deployment as stored: the desired state (the last accepted request, at <see cref="Generation"/>),
+/// what the workflows have made true so far, and the routes they published.
+/// </summary>
+internal sealed record DeploymentRecord
+{
+    public required string Name { get; init; }
+
+    /// <summary>Unique per creation, so a deployment deleted and created again under the same name starts afresh.</summary>
+    public required string Uid { get; init; }
+
+    public required VariantSpec Stable { get; init; }
+
+    public VariantSpec? Canary { get; init; }
+
+    /// <summary>The canary's share, 0-100.</summary>
+    public int CanaryWeight { get; init; }
+
+    /// <summary>The revision: grows with every accepted change of the desired state.</summary>
+    public long Generation { get; init; } = 1;
+
+    /// <summary>The last generation a workflow started applying.</summary>
+    public long StartedGeneration { get; init; }
+
+    /// <summary>The last generation a workflow finished applying (successfully or not).</summary>
+    public long ObservedGeneration { get; init; }
+
+    public bool Deleting { get; init; }
+
+    /// <summary>The routes as last published: variant, replica set and weight.</summary>
+    public IReadOnlyList<PublishedVariant> Routes { get; init; } = [];
+
+    public IReadOnlyList<Condition> Conditions { get; init; } = [];
+
+    /// <summary>Why the last workflow failed, while the current generation is the one that failed.</summary>
+    public string? Failure { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The desired state as the API shows it.</summary>
+    public DeploymentRequest ToRequest() => new()
+    {
+        Name = Name,
+        Stable = Stable,
+        Canary = Canary,
+        Traffic = new TrafficRequest { Canary = CanaryWeight },
+    };
+
+    /// <summary>Whether <paramref name="request"/> asks for exactly what is already desired.</summary>
+    public bool Matches(DeploymentRequest request) =>
+        Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0);
+
+    /// <summary>Sets <paramref name="type"/> to <paramref name="status"/>, keeping its transition time if it did not change.</summary>
+    public DeploymentRecord WithCondition(string type, string status, string reason, string message, DateTimeOffset now)
+    {
+        var existing = Conditions.FirstOrDefault(c => c.Type == type);
+        var since = existing is not null && existing.Status == status ? existing.LastTransitionTime : now;
+        var condition = new Condition(type, status, reason, message, since);
+        return this with { Conditions = [.. Conditions.Where(c => c.Type != type), condition] };
+    }
+}
+
+/// <summary>A variant as published in the route table.</summary>
+internal sealed record PublishedVariant(string Variant, string ReplicaSet, int Weight);

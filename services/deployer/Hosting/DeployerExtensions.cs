@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Api;
+using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.Provisioning;
+using ModelPlatform.Deployer.Provisioning.Processes;
+using ModelPlatform.Deployer.Routing;
+using ModelPlatform.Deployer.State;
+using ModelPlatform.Deployer.State.Sqlite;
+using ModelPlatform.Deployer.Status;
+using ModelPlatform.Deployer.Validation;
+using ModelPlatform.Deployer.Workflows;
+using ModelPlatform.Deployer.Workflows.Activities;
+using ModelPlatform.Deployer.Workflows.Embedded;
+using ModelPlatform.ServiceDefaults;
+using Scalar.AspNetCore;
+
+namespace ModelPlatform.Deployer.Hosting;
+
+/// <summary>Wiring of the control plane.</summary>
+internal static class DeployerExtensions
+{
+    public static WebApplicationBuilder AddDeployer(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:5100");
+        }
+
+        var services = builder.Services;
+        services.AddOptions<DeployerOptions>()
+            .BindConfiguration(DeployerOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+
+        // Embedded runtime: SQLite store and journal, in-process workflow host, local processes.
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<IDeploymentStore, SqliteDeploymentStore>();
+        services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
+        services.AddSingleton<IReplicaRegistry, SqliteReplicaRegistry>();
+        services.AddSingleton<ReplicaLauncher>();
+        services.AddHttpClient(ProcessProvisioner.ProbeClient, client => client.Timeout = TimeSpan.FromSeconds(2));
+        services.AddSingleton<ProcessProvisioner>();
+        services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<ProcessProvisioner>());
+        services.AddSingleton(new WorkflowRegistry()
+            .RegisterWorkflow<ReconcileWorkflow>()
+            .RegisterActivity<PlanReconcileActivity>()
+            .RegisterActivity<RecordProgressActivity>()
+            .RegisterActivity<ProvisionVariantActivity>()
+            .RegisterActivity<AwaitVariantReadyActivity>()
+            .RegisterActivity<PublishRoutesActivity>()
+            .RegisterActivity<RemoveReplicaSetsActivity>()
+            .RegisterActivity<RecordOutcomeActivity>()
+            .RegisterActivity<DeleteDeploymentActivity>());
+        services.AddSingleton<EmbeddedWorkflowHost>();
+        services.AddSingleton<IWorkflowScheduler>(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
+
+        services.AddSingleton<RouteTableService>();
+        services.AddSingleton<DeploymentCoordinator>();
+        services.AddSingleton<DeploymentDescriber>();
+        services.AddSingleton<DeploymentValidator>();
+
+        // Order matters: adopt running replicas, then resume journaled workflows, then reconcile the rest.
+        services.AddHostedService(provider => provider.GetRequiredService<ProcessProvisioner>());
+        services.AddHostedService(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
+        services.AddHostedService<StartupReconciler>();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag]);
+
+        return builder;
+    }
+
+    public static WebApplication MapDeployerApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapScalarApiReference(options => options.WithTitle("Model deployer API"));
+        app.MapDeploymentsApi();
+        app.MapRoutesApi();
+        _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
+        return app;
+    }
+}

@@ -1,0 +1,248 @@
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Configuration;
+
+namespace ModelPlatform.Deployer.Provisioning.Processes;
+
+/// <summary>
+/// The embedded provisioner: each replica is a supervised local process. On start it adopts the
+/// replicas a previous deployer left running (or stops those it cannot vouch for); on shutdown it
+/// stops every replica, so no process outlives the deployer that owns it.
+/// </summary>
+internal sealed partial class ProcessProvisioner(
+    ReplicaLauncher launcher,
+    IReplicaRegistry registry,
+    IOptions<DeployerOptions> options,
+    IHttpClientFactory httpClients,
+    ILogger<ProcessProvisioner> logger) : IReplicaProvisioner, IHostedService, IDisposable
+{
+    public const string ProbeClient = "replica-probe";
+
+    private readonly Dictionary<string, ReplicaSet> _sets = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _logs = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "logs");
+
+    public event Action<string>? ReplicasChanged;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var replica in await registry.ListAsync(cancellationToken))
+            {
+                if (PosixSignals.IsAlive(replica.Pid) && launcher.IsReplicaProcess(replica.Pid))
+                {
+                    var set = GetOrAdd(replica.Spec);
+                    var adopted = NewReplica(set, replica.Ordinal, replica);
+                    lock (_sets)
+                    {
+                        set.Replicas.Add(adopted);
+                    }
+
+                    LogAdopted(logger, replica.ReplicaSet, replica.Ordinal, replica.Pid);
+                }
+                else
+                {
+                    await registry.RemoveAsync(replica.ReplicaSet, replica.Ordinal, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(_sets.Values.SelectMany(set => set.Replicas).Select(replica => replica.StopAsync()));
+            _sets.Clear();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task EnsureAsync(ReplicaSetSpec spec, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var set = GetOrAdd(spec);
+            var desired = spec.Spec.Replicas;
+            List<ProcessReplica> surplus;
+            lock (_sets)
+            {
+                set.Spec = spec;
+                var ordinals = set.Replicas.Select(replica => replica.Ordinal).ToHashSet();
+                for (var ordinal = 0; set.Replicas.Count < desired; ordinal++)
+                {
+                    if (ordinals.Add(ordinal))
+                    {
+                        set.Replicas.Add(NewReplica(set, ordinal, adopted: null));
+                    }
+                }
+
+                surplus = [.. set.Replicas.OrderByDescending(replica => replica.Ordinal).Take(set.Replicas.Count - desired)];
+                foreach (var replica in surplus)
+                {
+                    set.Replicas.Remove(replica);
+                }
+            }
+
+            await Task.WhenAll(surplus.Select(replica => replica.StopAsync()));
+            set.Signal();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<ReplicaSetReadiness> WaitUntilReadyAsync(string replicaSet, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            Task changed;
+            lock (_sets)
+            {
+                if (!_sets.TryGetValue(replicaSet, out var set))
+                {
+                    return new ReplicaSetReadiness(false, $"replica set {replicaSet} does not exist");
+                }
+
+                var observation = Observe(set);
+                if (observation.Ready >= observation.Desired)
+                {
+                    return new ReplicaSetReadiness(true, null);
+                }
+
+                if (set.Replicas.FirstOrDefault(r => r.FailedStarts >= options.Value.MaxFailedStarts) is { } failing)
+                {
+                    return new ReplicaSetReadiness(false,
+                        $"replica {failing.Ordinal} failed {failing.FailedStarts} times without becoming ready: {failing.LastExit}");
+                }
+
+                changed = set.Changed;
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                var observation = Observe(replicaSet);
+                return new ReplicaSetReadiness(false,
+                    $"{observation?.Ready ?? 0} of {observation?.Desired ?? 0} replicas ready after {timeout.TotalSeconds:F0} s");
+            }
+        }
+    }
+
+    public async Task RemoveAsync(string replicaSet, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ReplicaSet? set;
+            lock (_sets)
+            {
+                if (_sets.Remove(replicaSet, out set))
+                {
+                    set.Signal();
+                }
+            }
+
+            if (set is not null)
+            {
+                await Task.WhenAll(set.Replicas.Select(replica => replica.StopAsync()));
+                ReplicasChanged?.Invoke(set.Spec.Deployment);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public ReplicaSetObservation? Observe(string replicaSet)
+    {
+        lock (_sets)
+        {
+            return _sets.TryGetValue(replicaSet, out var set) ? Observe(set) : null;
+        }
+    }
+
+    public IReadOnlyCollection<string> ReplicaSets()
+    {
+        lock (_sets)
+        {
+            return [.. _sets.Keys];
+        }
+    }
+
+    public Task<string?> ReadLogAsync(string replicaSet, int ordinal, int tailLines, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_logs, replicaSet, $"replica-{ordinal}.log");
+        return Task.FromResult(File.Exists(path) ? ReplicaLogs.Tail(path, tailLines) : null);
+    }
+
+    private static ReplicaSetObservation Observe(ReplicaSet set) =>
+        new(set.Spec.Id, set.Spec.Deployment, set.Spec.Spec.Replicas, [.. set.Replicas.Select(replica => replica.Observe()).OrderBy(r => r.Ordinal)]);
+
+    private ReplicaSet GetOrAdd(ReplicaSetSpec spec)
+    {
+        lock (_sets)
+        {
+            if (!_sets.TryGetValue(spec.Id, out var set))
+            {
+                set = new ReplicaSet(spec);
+                _sets.Add(spec.Id, set);
+            }
+
+            return set;
+        }
+    }
+
+    private ProcessReplica NewReplica(ReplicaSet set, int ordinal, RegisteredReplica? adopted) => new(
+        set.Spec,
+        ordinal,
+        Path.Combine(_logs, set.Spec.Id, $"replica-{ordinal}.log"),
+        launcher,
+        registry,
+        options,
+        httpClients.CreateClient(ProbeClient),
+        () =>
+        {
+            set.Signal();
+            ReplicasChanged?.Invoke(set.Spec.Deployment);
+        },
+        logger,
+        adopted);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adopted replica {ReplicaSet}/{Ordinal} (pid {Pid}) left running by a previous deployer")]
+    private static partial void LogAdopted(ILogger logger, string replicaSet, int ordinal, int pid);
+
+    /// <summary>The replicas of one set, and a signal that completes whenever one of them changes.</summary>
+    private sealed class ReplicaSet(ReplicaSetSpec spec)
+    {
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ReplicaSetSpec Spec { get; set; } = spec;
+
+        public List<ProcessReplica> Replicas { get; } = [];
+
+        public Task Changed => Volatile.Read(ref _changed).Task;
+
+        public void Signal() =>
+            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Configuration;
+
+namespace ModelPlatform.Deployer.Provisioning.Processes;
+
+/// <summary>
+/// Supervises one replica process: starts it, probes its readiness, restarts it with backoff when
+/// it dies, and stops it with SIGTERM (then SIGKILL) when asked. A replica found running after a
+/// deployer restart is adopted: probed and, if it dies, restarted like any other.
+/// </summary>
+internal sealed partial class ProcessReplica : IDisposable
+{
+    private readonly ReplicaSetSpec _spec;
+    private readonly ReplicaLauncher _launcher;
+    private readonly IReplicaRegistry _registry;
+    private readonly ProcessProvisionerOptions _options;
+    private readonly HttpClient _http;
+    private readonly Action _changed;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _supervision;
+    private Process? _process;
+    private volatile int _pid;
+    private volatile int _port;
+    private volatile bool _ready;
+    private volatile string? _lastExit;
+    private int _restarts;
+    private int _failedStarts;
+
+    public ProcessReplica(
+        ReplicaSetSpec spec, int ordinal, string logPath, ReplicaLauncher launcher, IReplicaRegistry registry,
+        IOptions<DeployerOptions> options, HttpClient http, Action changed, ILogger logger, RegisteredReplica? adopted = null)
+    {
+        _spec = spec;
+        Ordinal = ordinal;
+        LogPath = logPath;
+        _launcher = launcher;
+        _registry = registry;
+        _options = options.Value.Processes;
+        _http = http;
+        _changed = changed;
+        _logger = logger;
+        if (adopted is not null)
+        {
+            _pid = adopted.Pid;
+            _port = adopted.Port;
+        }
+
+        _supervision = Task.Run(() => SuperviseAsync(adopted is not null, _stop.Token));
+    }
+
+    public int Ordinal { get; }
+
+    public string LogPath { get; }
+
+    /// <summary>Starts in a row that died before ever becoming ready.</summary>
+    public int FailedStarts => Volatile.Read(ref _failedStarts);
+
+    public string? LastExit => _lastExit;
+
+    public ReplicaObservation Observe() => new(
+        Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath);
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _supervision;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await TerminateAsync();
+        await _registry.RemoveAsync(_spec.Id, Ordinal, CancellationToken.None);
+        SetReady(false);
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _process?.Dispose();
+    }
+
+    private async Task SuperviseAsync(bool adopted, CancellationToken cancellationToken)
+    {
+        var delay = _options.RestartDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (!adopted && !await TryLaunchAsync(cancellationToken))
+            {
+                Interlocked.Increment(ref _failedStarts);
+                await Task.Delay(delay, cancellationToken);
+                delay = Next(delay);
+                continue;
+            }
+
+            adopted = false;
+            var becameReady = await MonitorAsync(cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            SetReady(false);
+            Interlocked.Increment(ref _restarts);
+            if (becameReady)
+            {
+                Interlocked.Exchange(ref _failedStarts, 0);
+                delay = _options.RestartDelay;
+            }
+            else
+            {
+                Interlocked.Increment(ref _failedStarts);
+            }
+
+            _lastExit = DescribeExit();
+            LogExited(_logger, _spec.Id, Ordinal, _lastExit, delay.TotalMilliseconds);
+            _changed();
+            await Task.Delay(delay, cancellationToken);
+            delay = Next(delay);
+        }
+    }
+
+    private async Task<bool> TryLaunchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var port = ReplicaLauncher.FreePort();
+            _process?.Dispose();
+            _process = _launcher.Launch(_spec, port, LogPath);
+            _pid = _process.Id;
+            _port = port;
+            await _registry.SaveAsync(new RegisteredReplica(_spec.Id, Ordinal, _pid, port, _spec), cancellationToken);
+            LogStarted(_logger, _spec.Id, Ordinal, _pid, port);
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            _lastExit = $"could not start: {ex.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Probes until the process dies (returning whether it was ever ready) or supervision stops.</summary>
+    private async Task<bool> MonitorAsync(CancellationToken cancellationToken)
+    {
+        var everReady = false;
+        while (!cancellationToken.IsCancellationRequested && IsAlive())
+        {
+            var ready = await ProbeAsync(cancellationToken);
+            everReady |= ready;
+            SetReady(ready);
+            await Task.Delay(everReady ? _options.ProbeInterval : _options.StartupProbeInterval, cancellationToken)
+                .ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+
+        return everReady;
+    }
+
+    private async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{_port}/v2/health/ready"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private bool IsAlive() => _process is { } child ? !child.HasExited : _pid != 0 && PosixSignals.IsAlive(_pid);
+
+    private async Task TerminateAsync()
+    {
+        var pid = _pid;
+        if (pid == 0 || !IsAlive())
+        {
+            return;
+        }
+
+        PosixSignals.Terminate(pid);
+        var deadline = Stopwatch.StartNew();
+        while (IsAlive() && deadline.Elapsed < _options.StopTimeout)
+        {
+            await Task.Delay(20);
+        }
+
+        if (IsAlive())
+        {
+            PosixSignals.ForceKill(pid);
+        }
+
+        if (_process is { } child)
+        {
+            await child.WaitForExitAsync();
+        }
+    }
+
+    private string DescribeExit()
+    {
+        var code = _process is { HasExited: true } child ? child.ExitCode.ToString(CultureInfo.InvariantCulture) : "unknown";
+        var last = ReplicaLogs.Tail(LogPath, 3).Trim();
+        var meaning = code == "3" ? " (the model failed to load)" : string.Empty;
+        return $"exited with code {code}{meaning}" + (last.Length > 0 ? $"; last output: {last}" : string.Empty);
+    }
+
+    private void SetReady(bool ready)
+    {
+        if (_ready != ready)
+        {
+            _ready = ready;
+            _changed();
+        }
+    }
+
+    private TimeSpan Next(TimeSpan delay) =>
+        TimeSpan.FromTicks(Math.Min(Math.Max(delay.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks), _options.MaxRestartDelay.Ticks));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaSet}/{Ordinal} started: pid {Pid}, port {Port}")]
+    private static partial void LogStarted(ILogger logger, string replicaSet, int ordinal, int pid, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {ReplicaSet}/{Ordinal} {Exit}; restarting in {DelayMs} ms")]
+    private static partial void LogExited(ILogger logger, string replicaSet, int ordinal, string exit, double delayMs);
+}

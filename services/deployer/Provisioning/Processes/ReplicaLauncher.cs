@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Configuration;
+
+namespace ModelPlatform.Deployer.Provisioning.Processes;
+
+/// <summary>
+/// Starts one replica of a model variant: the reference server as a child process on a free
+/// loopback port, with its output appended to its log file. The output goes to the file directly
+/// (not through a pipe to the deployer), so a replica outlives a deployer crash and can be adopted.
+/// </summary>
+internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
+{
+    private static readonly string DotnetHost = FindDotnetHost();
+
+    public string ServerPath { get; } = ResolveServerPath(options.Value.Processes.InferenceServerPath);
+
+    public Process Launch(ReplicaSetSpec replicaSet, int port, string logPath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var start = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"$REPLICA_LOG\" 2>&1", DotnetHost, ServerPath])
+        {
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(ServerPath)!,
+        };
+
+        var variant = replicaSet.Spec;
+        foreach (var (key, value) in variant.Env ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        // The deployer's own hosting settings must not leak into the replica.
+        start.Environment.Remove("ASPNETCORE_URLS");
+        start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        start.Environment["REPLICA_LOG"] = logPath;
+        start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment["MODEL_NAME"] = replicaSet.Deployment;
+        start.Environment["MODEL_URI"] = variant.Model?.Uri ?? string.Empty;
+        start.Environment["Inference__BindAddress"] = "127.0.0.1";
+        start.Environment["Inference__ExecutionProvider"] = variant.Resources?.Gpu > 0 ? "Cuda" : "Cpu";
+        start.Environment["OTEL_SERVICE_NAME"] = $"{replicaSet.Deployment}-{replicaSet.Variant}";
+        if (IntraOpThreads(variant.Resources?.Cpu) is { } threads)
+        {
+            start.Environment["Inference__IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ServerPath}.");
+    }
+
+    /// <summary>Whether <paramref name="pid"/> is a replica process this launcher would have started.</summary>
+    public bool IsReplicaProcess(int pid) => PosixSignals.CommandLine(pid).Contains(ServerPath, StringComparison.Ordinal);
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // A CPU request caps ONNX Runtime's threads: "500m" and "1" give one thread, "2500m" three.
+    private static int? IntraOpThreads(string? cpu) =>
+        string.IsNullOrEmpty(cpu) ? null : Math.Max(1, (int)Math.Ceiling((double)new ResourceQuantity(cpu).ToDecimal()));
+
+    private static string ResolveServerPath(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        var built = typeof(ReplicaLauncher).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(attribute => attribute.Key == "SampleInferencePath").Value!;
+        var beside = Path.Combine(AppContext.BaseDirectory, "sample-inference", "ModelPlatform.SampleInference.dll");
+        return File.Exists(beside) ? beside : built;
+    }
+
+    private static string FindDotnetHost()
+    {
+        // The runtime lives in <root>/shared/Microsoft.NETCore.App/<version>/; the host is <root>/dotnet.
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var host = Path.Combine(root, "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+}

@@ -1,0 +1,118 @@
+using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Provisioning;
+using ModelPlatform.Deployer.State;
+
+namespace ModelPlatform.Deployer.Routing;
+
+/// <summary>
+/// The versioned route table gateways watch: for each deployment, the variants its workflow
+/// published with their weights, and the replicas of each that are ready right now. Rebuilt when a
+/// workflow publishes and when a replica's readiness changes; the version moves only when the
+/// table does, and it survives restarts, so a gateway's <c>after</c> stays meaningful.
+/// </summary>
+internal sealed partial class RouteTableService : IDisposable
+{
+    private readonly IDeploymentStore _store;
+    private readonly IReplicaProvisioner _provisioner;
+    private readonly ILogger<RouteTableService> _logger;
+    private readonly SemaphoreSlim _rebuild = new(1, 1);
+    private RouteTable _current = RouteTable.Empty;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RouteTableService(IDeploymentStore store, IReplicaProvisioner provisioner, ILogger<RouteTableService> logger)
+    {
+        _store = store;
+        _provisioner = provisioner;
+        _logger = logger;
+        provisioner.ReplicasChanged += deployment => _ = RefreshInBackgroundAsync();
+    }
+
+    public void Dispose() => _rebuild.Dispose();
+
+    public RouteTable Current => Volatile.Read(ref _current);
+
+    /// <summary>Recomputes the table from the store and the replicas; publishes a new version if it changed.</summary>
+    public async Task<RouteTable> RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _rebuild.WaitAsync(cancellationToken);
+        try
+        {
+            var models = new List<ModelRoute>();
+            foreach (var stored in await _store.ListAsync(cancellationToken))
+            {
+                var record = stored.Record;
+                if (record.Routes.Count == 0)
+                {
+                    continue;
+                }
+
+                models.Add(new ModelRoute(record.Name, [.. record.Routes.Select(route => new VariantRoute(
+                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet)?.ReadyEndpoints ?? []))]));
+            }
+
+            var current = Current;
+            if (current.Version > 0 && SameRoutes(current.Models, models))
+            {
+                return current;
+            }
+
+            var next = new RouteTable(await _store.NextRouteVersionAsync(cancellationToken), models);
+            Volatile.Write(ref _current, next);
+            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            return next;
+        }
+        finally
+        {
+            _rebuild.Release();
+        }
+    }
+
+    /// <summary>Answers as soon as the version passes <paramref name="after"/>, or with the current table when the wait times out.</summary>
+    public async Task<RouteTable> WaitForChangeAsync(long after, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            var current = Current;
+            if (current.Version > after)
+            {
+                return current;
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return Current;
+            }
+        }
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await RefreshAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // A failed rebuild leaves the last table in place; the next change retries.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRefreshFailed(_logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rebuilding the route table failed; gateways keep the previous version")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+
+    private static bool SameRoutes(IReadOnlyList<ModelRoute> a, List<ModelRoute> b) =>
+        a.Count == b.Count && a.Zip(b).All(pair =>
+            pair.First.Name == pair.Second.Name &&
+            pair.First.Variants.Count == pair.Second.Variants.Count &&
+            pair.First.Variants.Zip(pair.Second.Variants).All(v =>
+                v.First.Name == v.Second.Name && v.First.Weight == v.Second.Weight && v.First.Endpoints.SequenceEqual(v.Second.Endpoints)));
+}

@@ -1,0 +1,80 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Configuration;
+
+namespace ModelPlatform.Deployer.State.Sqlite;
+
+/// <summary>The embedded runtime's SQLite file: opens connections and creates the schema once.</summary>
+internal sealed class SqliteDatabase
+{
+    private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS deployments (
+            name TEXT PRIMARY KEY,
+            etag INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS workflow_instances (
+            id TEXT PRIMARY KEY,
+            workflow TEXT NOT NULL,
+            input TEXT,
+            status TEXT NOT NULL,
+            output TEXT,
+            error TEXT,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS workflow_journal (
+            instance_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            result TEXT,
+            error TEXT,
+            recorded TEXT NOT NULL,
+            PRIMARY KEY (instance_id, sequence));
+        CREATE TABLE IF NOT EXISTS replicas (
+            replica_set TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            pid INTEGER NOT NULL,
+            port INTEGER NOT NULL,
+            started TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            PRIMARY KEY (replica_set, ordinal));
+        """;
+
+    private readonly string _connectionString;
+
+    public SqliteDatabase(IOptions<DeployerOptions> options)
+    {
+        var directory = System.IO.Path.GetFullPath(options.Value.DataDirectory);
+        Directory.CreateDirectory(directory);
+        Path = System.IO.Path.Combine(directory, "deployer.db");
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = Schema;
+        command.ExecuteNonQuery();
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // Waits for a writer in another connection instead of failing at once with SQLITE_BUSY.
+        pragma.CommandText = "PRAGMA busy_timeout = 10000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+}

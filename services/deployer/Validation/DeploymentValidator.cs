@@ -1,0 +1,225 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.Domain;
+
+namespace ModelPlatform.Deployer.Validation;
+
+/// <summary>
+/// Checks a deployment request field by field and names every problem, keyed by the field's JSON
+/// path (<c>stable.resources.cpu</c>), so the answer is RFC 9457 problem details a client can show.
+/// </summary>
+internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options)
+{
+    /// <summary>63 (a DNS label, the limit of a Kubernetes Service name) less "-canary".</summary>
+    public const int MaxNameLength = 56;
+
+    private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "MODEL_NAME", "MODEL_URI" };
+
+    public Dictionary<string, string[]> Validate(DeploymentRequest request, string? nameInPath)
+    {
+        var errors = new Errors();
+        var name = request.Name ?? nameInPath;
+        if (nameInPath is not null && request.Name is not null && request.Name != nameInPath)
+        {
+            errors.Add("name", $"must match the name in the path ('{nameInPath}') or be left out.");
+        }
+        else if (string.IsNullOrEmpty(name))
+        {
+            errors.Add("name", "is required.");
+        }
+        else
+        {
+            ValidateName(name, errors);
+        }
+
+        if (request.Stable is null)
+        {
+            errors.Add("stable", "is required.");
+        }
+        else
+        {
+            ValidateVariant(request.Stable, "stable", errors);
+        }
+
+        if (request.Canary is not null)
+        {
+            ValidateVariant(request.Canary, "canary", errors);
+            if (Specs.Same(request.Stable, request.Canary))
+            {
+                errors.Add("canary", "is identical to stable; a canary must differ from what it is compared with.");
+            }
+        }
+
+        if (request.Traffic is { } traffic)
+        {
+            ValidateTraffic(traffic, request.Canary is not null, errors);
+        }
+
+        return errors.ToDictionary();
+    }
+
+    public static Dictionary<string, string[]> ValidateTraffic(TrafficRequest traffic, bool hasCanary)
+    {
+        var errors = new Errors();
+        ValidateTraffic(traffic, hasCanary, errors);
+        return errors.ToDictionary();
+    }
+
+    private static void ValidateTraffic(TrafficRequest traffic, bool hasCanary, Errors errors)
+    {
+        if (traffic.Canary is < 0 or > 100)
+        {
+            errors.Add("traffic.canary", "must be between 0 and 100.");
+        }
+        else if (traffic.Canary > 0 && !hasCanary)
+        {
+            errors.Add("traffic.canary", "can only be above 0 when the deployment has a canary.");
+        }
+    }
+
+    private static void ValidateName(string name, Errors errors)
+    {
+        if (name.Length > MaxNameLength)
+        {
+            errors.Add("name", $"must be at most {MaxNameLength} characters, so that every object named after it stays a valid DNS label.");
+        }
+
+        if (!Dns1035Label().IsMatch(name))
+        {
+            errors.Add("name", "must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit.");
+        }
+    }
+
+    private void ValidateVariant(VariantSpec variant, string path, Errors errors)
+    {
+        var settings = options.Value;
+        switch (variant)
+        {
+            case { Model: null, Image: null }:
+                errors.Add(path, "needs either 'model' or 'image'.");
+                break;
+            case { Model: not null, Image: not null }:
+                errors.Add(path, "has both 'model' and 'image'; give one.");
+                break;
+            case { Model: { } model }:
+                ValidateModel(model, $"{path}.model", errors);
+                break;
+            case { Image: { } image }:
+                if (!OciReference.IsValid(image))
+                {
+                    errors.Add($"{path}.image", $"'{image}' is not a valid OCI image reference (name[:tag][@digest]).");
+                }
+                else if (settings.Provisioner == ProvisionerKind.Processes)
+                {
+                    errors.Add($"{path}.image",
+                        "image variants need a container runtime; the embedded runtime runs model variants ({\"model\": {\"format\": \"onnx\", \"uri\": ...}}) only. Use the Kubernetes provisioner for images.");
+                }
+
+                break;
+        }
+
+        if (variant.Replicas < 0 || variant.Replicas > settings.MaxReplicas)
+        {
+            errors.Add($"{path}.replicas", $"must be between 0 and {settings.MaxReplicas}.");
+        }
+
+        if (variant.Resources is { } resources)
+        {
+            ValidateQuantity(resources.Cpu, $"{path}.resources.cpu", errors);
+            ValidateQuantity(resources.Memory, $"{path}.resources.memory", errors);
+            if (resources.Gpu < 0 || resources.Gpu > settings.MaxGpus)
+            {
+                errors.Add($"{path}.resources.gpu", $"must be between 0 and {settings.MaxGpus}.");
+            }
+        }
+
+        foreach (var (key, value) in variant.Env ?? new Dictionary<string, string>())
+        {
+            if (!EnvName().IsMatch(key))
+            {
+                errors.Add($"{path}.env.{key}", "is not a valid environment variable name (letters, digits and '_', not starting with a digit).");
+            }
+            else if (ReservedEnv.Contains(key))
+            {
+                errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, MODEL_NAME and MODEL_URI).");
+            }
+
+            if (value is null || value.Length > 32 * 1024)
+            {
+                errors.Add($"{path}.env.{key}", "must be a string of at most 32 KiB.");
+            }
+        }
+    }
+
+    private void ValidateModel(ModelSource model, string path, Errors errors)
+    {
+        if (!string.Equals(model.Format, "onnx", StringComparison.Ordinal))
+        {
+            errors.Add($"{path}.format", "must be 'onnx', the format the reference runtime serves.");
+        }
+
+        if (string.IsNullOrWhiteSpace(model.Uri))
+        {
+            errors.Add($"{path}.uri", "is required.");
+            return;
+        }
+
+        if (!ModelUris.TryGetLocalPath(model.Uri, out var file, out var error))
+        {
+            errors.Add($"{path}.uri", error!);
+        }
+        else if (options.Value.Provisioner == ProvisionerKind.Processes && !File.Exists(file))
+        {
+            errors.Add($"{path}.uri", $"no model file at '{file}'.");
+        }
+    }
+
+    private static void ValidateQuantity(string? quantity, string path, Errors errors)
+    {
+        if (quantity is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (new ResourceQuantity(quantity).ToDecimal() <= 0)
+            {
+                errors.Add(path, $"'{quantity}' must be more than zero.");
+            }
+        }
+#pragma warning disable CA1031 // The quantity parser throws several exception types for malformed input.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            errors.Add(path, $"'{quantity}' is not a Kubernetes quantity (for example 500m, 2, 1Gi, 512Mi).");
+        }
+    }
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1035Label();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex EnvName();
+
+    /// <summary>Problems by field, several per field allowed.</summary>
+    private sealed class Errors
+    {
+        private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+        public void Add(string field, string message)
+        {
+            if (!_errors.TryGetValue(field, out var list))
+            {
+                _errors[field] = list = [];
+            }
+
+            list.Add(message);
+        }
+
+        public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray());
+    }
+}

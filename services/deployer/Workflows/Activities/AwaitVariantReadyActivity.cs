@@ -1,0 +1,14 @@
+using Dapr.Workflow;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.Provisioning;
+
+namespace ModelPlatform.Deployer.Workflows.Activities;
+
+/// <summary>Waits until every replica of the set is ready, or says why it will not be.</summary>
+internal sealed class AwaitVariantReadyActivity(IReplicaProvisioner provisioner, IOptions<DeployerOptions> options)
+    : WorkflowActivity<string, ReplicaSetReadiness>
+{
+    public override Task<ReplicaSetReadiness> RunAsync(WorkflowActivityContext context, string input) =>
+        provisioner.WaitUntilReadyAsync(input, options.Value.ReadyTimeout, CancellationToken.None);
+}

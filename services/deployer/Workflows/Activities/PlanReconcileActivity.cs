@@ -1,0 +1,34 @@
+using Dapr.Workflow;
+using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Domain;
+using ModelPlatform.Deployer.Provisioning;
+using ModelPlatform.Deployer.State;
+
+namespace ModelPlatform.Deployer.Workflows.Activities;
+
+/// <summary>Reads the desired state once, so that the workflow's decisions are journaled and replay the same.</summary>
+internal sealed class PlanReconcileActivity(IDeploymentStore store) : WorkflowActivity<ReconcileInput, ReconcilePlan?>
+{
+    public override async Task<ReconcilePlan?> RunAsync(WorkflowActivityContext context, ReconcileInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (await store.GetAsync(input.Deployment, CancellationToken.None) is not { Record: var record })
+        {
+            return null;
+        }
+
+        var variants = new List<PlannedVariant>
+        {
+            Planned(record, VariantNames.Stable, record.Stable, record.Canary is null ? 100 : 100 - record.CanaryWeight),
+        };
+        if (record.Canary is { } canary)
+        {
+            variants.Add(Planned(record, VariantNames.Canary, canary, record.CanaryWeight));
+        }
+
+        return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants);
+    }
+
+    private static PlannedVariant Planned(DeploymentRecord record, string variant, VariantSpec spec, int weight) =>
+        new(variant, weight, new ReplicaSetSpec(Specs.ReplicaSetId(record.Name, spec), record.Name, variant, spec));
+}

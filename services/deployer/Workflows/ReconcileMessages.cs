@@ -1,0 +1,24 @@
+using ModelPlatform.Deployer.Domain;
+using ModelPlatform.Deployer.Provisioning;
+
+namespace ModelPlatform.Deployer.Workflows;
+
+/// <summary>Input of <see cref="ReconcileWorkflow"/>: which deployment to bring to its desired state.</summary>
+internal sealed record ReconcileInput(string Deployment);
+
+/// <summary>How a reconcile ended.</summary>
+internal sealed record ReconcileResult(string Deployment, long Generation, bool Succeeded, string? Error);
+
+/// <summary>What a reconcile must make true, read once from the store at its start.</summary>
+internal sealed record ReconcilePlan(string Deployment, long Generation, bool Deleting, IReadOnlyList<PlannedVariant> Variants);
+
+/// <summary>A variant to run and route to.</summary>
+internal sealed record PlannedVariant(string Name, int Weight, ReplicaSetSpec ReplicaSet);
+
+internal sealed record GenerationInput(string Deployment, long Generation);
+
+internal sealed record PublishRoutesInput(string Deployment, long Generation, IReadOnlyList<PublishedVariant> Routes);
+
+internal sealed record RemoveReplicaSetsInput(string Deployment, IReadOnlyList<string> Keep);
+
+internal sealed record OutcomeInput(string Deployment, long Generation, bool Succeeded, string? Error);

@@ -1,0 +1,59 @@
+using Dapr.Workflow;
+using ModelPlatform.Deployer.Provisioning;
+using ModelPlatform.Deployer.Workflows.Activities;
+
+namespace ModelPlatform.Deployer.Workflows;
+
+/// <summary>
+/// Brings one deployment to its desired state: provision each variant, wait until its replicas are
+/// ready, publish the routes with their weights, then remove the replica sets nothing routes to any
+/// more (an old stable after a new revision or a promotion, a canary after a rollback). Deleting
+/// drains the routes first, then stops the replicas. Traffic changes are the same workflow: the
+/// replicas exist already, so only the routes change.
+/// </summary>
+internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResult>
+{
+    public override async Task<ReconcileResult> RunAsync(WorkflowContext context, ReconcileInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var name = input.Deployment;
+        var plan = await context.CallActivityAsync<ReconcilePlan?>(nameof(PlanReconcileActivity), input);
+        if (plan is null)
+        {
+            return new ReconcileResult(name, 0, true, null);
+        }
+
+        if (plan.Deleting)
+        {
+            await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, []));
+            await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity), new RemoveReplicaSetsInput(name, []));
+            await context.CallActivityAsync<bool>(nameof(DeleteDeploymentActivity), new GenerationInput(name, plan.Generation));
+            return new ReconcileResult(name, plan.Generation, true, null);
+        }
+
+        await context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new GenerationInput(name, plan.Generation));
+        foreach (var variant in plan.Variants)
+        {
+            await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), variant.ReplicaSet);
+        }
+
+        foreach (var variant in plan.Variants)
+        {
+            var readiness = await context.CallActivityAsync<ReplicaSetReadiness>(nameof(AwaitVariantReadyActivity), variant.ReplicaSet.Id);
+            if (!readiness.Ready)
+            {
+                var error = $"{variant.Name} variant not ready: {readiness.Reason}";
+                await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, false, error));
+                return new ReconcileResult(name, plan.Generation, false, error);
+            }
+        }
+
+        var routes = plan.Variants.Select(variant => new Domain.PublishedVariant(variant.Name, variant.ReplicaSet.Id, variant.Weight)).ToList();
+        await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, routes));
+        await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
+            new RemoveReplicaSetsInput(name, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
+        await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, true, null));
+        return new ReconcileResult(name, plan.Generation, true, null);
+    }
+}
