@@ -94,6 +94,13 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public void Terminate() => Signals.Terminate(_process.Id);
 
+    /// <summary>SIGKILL to this process alone, as a crash would: its children live on.</summary>
+    public async Task CrashAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

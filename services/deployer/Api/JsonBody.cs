@@ -28,17 +28,19 @@ internal static class JsonBody
         }
         catch (JsonException ex)
         {
-            return (null, new() { [Field(ex.Path)] = [Describe(ex)] });
+            var (field, message) = Describe(ex);
+            return (null, new() { [field] = [message] });
         }
     }
 
     private static string Field(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "$" : path.TrimStart('$', '.');
 
-    private static string Describe(JsonException exception) => exception.Message switch
+    // Mapping and type errors belong to a field; a syntax error belongs to the body as a whole.
+    private static (string Field, string Message) Describe(JsonException exception) => exception.Message switch
     {
-        var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "is not a known field.",
-        var m when m.Contains("could not be converted", StringComparison.Ordinal) => "has the wrong type.",
-        _ => "is not valid JSON: " + exception.Message.Split(" Path:", 2)[0],
+        var m when m.Contains("could not be mapped", StringComparison.Ordinal) => (Field(exception.Path), "is not a known field."),
+        var m when m.Contains("could not be converted", StringComparison.Ordinal) => (Field(exception.Path), "has the wrong type."),
+        _ => ("$", "is not valid JSON: " + exception.Message.Split(" Path:", 2)[0]),
     };
 }

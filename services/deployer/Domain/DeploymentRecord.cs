@@ -64,5 +64,5 @@ internal sealed record DeploymentRecord
     }
 }
 
-/// <summary>A variant as published in the route table.</summary>
-internal sealed record PublishedVariant(string Variant, string ReplicaSet, int Weight);
+/// <summary>A variant as published in the route table, with the replica set that serves it.</summary>
+internal sealed record PublishedVariant(string Variant, int Weight, Provisioning.ReplicaSetSpec ReplicaSet);

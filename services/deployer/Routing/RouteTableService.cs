@@ -47,7 +47,7 @@ internal sealed partial class RouteTableService : IDisposable
                 }
 
                 models.Add(new ModelRoute(record.Name, [.. record.Routes.Select(route => new VariantRoute(
-                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet)?.ReadyEndpoints ?? []))]));
+                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet.Id)?.ReadyEndpoints ?? []))]));
             }
 
             var current = Current;

@@ -49,7 +49,7 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
             }
         }
 
-        var routes = plan.Variants.Select(variant => new Domain.PublishedVariant(variant.Name, variant.ReplicaSet.Id, variant.Weight)).ToList();
+        var routes = plan.Variants.Select(variant => new Domain.PublishedVariant(variant.Name, variant.Weight, variant.ReplicaSet)).ToList();
         await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, routes));
         await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
             new RemoveReplicaSetsInput(name, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));

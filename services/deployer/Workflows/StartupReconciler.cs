@@ -6,9 +6,9 @@ using ModelPlatform.Deployer.State;
 namespace ModelPlatform.Deployer.Workflows;
 
 /// <summary>
-/// After a restart: stops the replica sets no deployment wants (orphans of a crash), publishes the
-/// route table from what is running, and reconciles every deployment, so that missing replicas are
-/// started again. Runs after the provisioner has adopted the replicas it found.
+/// After a restart: stops the replica sets no deployment wants (orphans of a crash), starts again
+/// the replicas of every routed variant that are missing, publishes the route table, and hands every
+/// deployment to the coordinator. Runs after the provisioner has adopted the replicas it found.
 /// </summary>
 internal sealed partial class StartupReconciler(
     IDeploymentStore store,
@@ -25,6 +25,13 @@ internal sealed partial class StartupReconciler(
         {
             LogOrphan(logger, orphan);
             await provisioner.RemoveAsync(orphan, cancellationToken);
+        }
+
+        // What was serving serves again: replicas that a graceful stop ended (or that died with the
+        // machine) start again now; adopted ones are simply kept. Workflows handle the rest.
+        foreach (var route in deployments.Where(stored => !stored.Record.Deleting).SelectMany(stored => stored.Record.Routes))
+        {
+            await provisioner.EnsureAsync(route.ReplicaSet, cancellationToken);
         }
 
         await routes.RefreshAsync(cancellationToken);
@@ -46,7 +53,7 @@ internal sealed partial class StartupReconciler(
 
         foreach (var route in record.Routes)
         {
-            yield return route.ReplicaSet;
+            yield return route.ReplicaSet.Id;
         }
     }
 

@@ -30,15 +30,21 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
             WorkingDirectory = Path.GetDirectoryName(ServerPath)!,
         };
 
+        // A replica gets the contract's variables and the user's, not the deployer's own settings;
+        // only what the runtime and telemetry need passes through.
+        var inherited = start.Environment.Where(pair => PassedThrough(pair.Key)).ToList();
+        start.Environment.Clear();
+        foreach (var (key, value) in inherited)
+        {
+            start.Environment[key] = value;
+        }
+
         var variant = replicaSet.Spec;
         foreach (var (key, value) in variant.Env ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
         }
 
-        // The deployer's own hosting settings must not leak into the replica.
-        start.Environment.Remove("ASPNETCORE_URLS");
-        start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
         start.Environment["REPLICA_LOG"] = logPath;
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["MODEL_NAME"] = replicaSet.Deployment;
@@ -56,6 +62,14 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
 
     /// <summary>Whether <paramref name="pid"/> is a replica process this launcher would have started.</summary>
     public bool IsReplicaProcess(int pid) => PosixSignals.CommandLine(pid).Contains(ServerPath, StringComparison.Ordinal);
+
+    private static bool PassedThrough(string variable) =>
+        variable is "PATH" or "HOME" or "TMPDIR" or "LANG" or "LC_ALL" or "USER" ||
+        variable.StartsWith("DOTNET_", StringComparison.Ordinal) ||
+        variable.StartsWith("OTEL_EXPORTER_", StringComparison.Ordinal) ||
+        variable.StartsWith("OTEL_BLRP_", StringComparison.Ordinal) ||
+        variable.StartsWith("OTEL_BSP_", StringComparison.Ordinal) ||
+        variable.StartsWith("OTEL_METRIC_", StringComparison.Ordinal);
 
     public static int FreePort()
     {

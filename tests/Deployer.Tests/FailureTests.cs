@@ -1,0 +1,51 @@
+using ModelPlatform.Contracts;
+using ModelPlatform.Testing;
+
+namespace ModelPlatform.Deployer.Tests;
+
+/// <summary>Replicas that crash or never start, seen in status and the route table.</summary>
+public sealed class FailureTests(DeployerFixture deployer) : IClassFixture<DeployerFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_crashed_replica_is_reported_degraded_restarted_and_routed_again()
+    {
+        (await deployer.CreateAsync("crash", cancellationToken: Ct)).Dispose();
+        var ready = await deployer.WaitForReadyAsync("crash", Ct);
+        var endpoint = Assert.Single(ready.Status.Variants[VariantNames.Stable].Endpoints);
+        var pid = Assert.Single(deployer.Replicas("crash"));
+
+        ReplicaProcesses.Kill(pid);
+        var degraded = await deployer.WaitForAsync("crash", d => d.Status.Phase == DeploymentPhase.Degraded, cancellationToken: Ct);
+        Assert.Empty(degraded.Status.Variants[VariantNames.Stable].Endpoints);
+        var back = await deployer.WaitForAsync("crash", d => d.Status.Phase == DeploymentPhase.Ready, cancellationToken: Ct);
+
+        Assert.True(back.Status.Variants[VariantNames.Stable].Restarts >= 1);
+        var newEndpoint = Assert.Single(back.Status.Variants[VariantNames.Stable].Endpoints);
+        Assert.NotEqual(pid, Assert.Single(deployer.Replicas("crash")));
+        var route = (await deployer.RoutesAsync(Ct)).Models.Single(m => m.Name == "crash");
+        Assert.Equal([newEndpoint], route.Variants.Single().Endpoints);
+        Assert.NotNull(endpoint);
+    }
+
+    [Fact]
+    public async Task A_model_that_cannot_load_fails_the_deployment_with_the_reason()
+    {
+        (await deployer.CreateAsync("broken", deployer.ModelVariant(uri: deployer.BrokenModel), cancellationToken: Ct)).Dispose();
+
+        var failed = await deployer.WaitForAsync("broken", d => d.Status.Phase == DeploymentPhase.Failed, cancellationToken: Ct);
+
+        var condition = Assert.Single(failed.Status.Conditions, c => c.Type == "Ready");
+        Assert.Equal("False", condition.Status);
+        Assert.Contains("exited with code 3 (the model failed to load)", condition.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain((await deployer.RoutesAsync(Ct)).Models, m => m.Name == "broken");
+
+        // Fixing the model is a new revision that recovers.
+        (await deployer.Client.PutAsync("/v1/deployments/broken",
+            System.Net.Http.Json.JsonContent.Create(new { stable = deployer.ModelVariant() }), Ct)).Dispose();
+        var fixedUp = await deployer.WaitForAsync("broken", d => d.Status.ObservedRevision == 2 && d.Status.Phase == DeploymentPhase.Ready, cancellationToken: Ct);
+        Assert.Single(deployer.Replicas("broken"));
+        Assert.Single(fixedUp.Status.Variants);
+    }
+}

@@ -1,0 +1,65 @@
+using ModelPlatform.Contracts;
+
+namespace ModelPlatform.Deployer.Tests;
+
+/// <summary>The deployer killed or stopped and started again over the same data.</summary>
+public sealed class RestartTests : IAsyncLifetime
+{
+    private readonly DeployerFixture _deployer = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => _deployer.InitializeAsync();
+
+    public ValueTask DisposeAsync() => _deployer.DisposeAsync();
+
+    [Fact]
+    public async Task A_killed_deployer_adopts_the_running_replicas_instead_of_doubling_them()
+    {
+        (await _deployer.CreateAsync("adopt", _deployer.ModelVariant(replicas: 2), cancellationToken: Ct)).Dispose();
+        var before = await _deployer.WaitForReadyAsync("adopt", Ct);
+        var pids = _deployer.Replicas("adopt").Order().ToList();
+
+        await _deployer.KillAsync();
+        Assert.Equal(pids, _deployer.Replicas("adopt").Order());
+        await _deployer.StartAsync();
+        var after = await _deployer.WaitForReadyAsync("adopt", Ct);
+
+        Assert.Equal(pids, _deployer.Replicas("adopt").Order());
+        Assert.Equal(before.Status.Variants[VariantNames.Stable].Endpoints.Order(), after.Status.Variants[VariantNames.Stable].Endpoints.Order());
+        Assert.Equal(2, (await _deployer.RoutesAsync(Ct)).Models.Single().Variants.Single().Endpoints.Count);
+    }
+
+    [Fact]
+    public async Task A_deployer_killed_mid_deploy_resumes_to_the_same_end_with_no_duplicate_replica()
+    {
+        await _deployer.StopAsync();
+        // Dies right after starting the replicas, before the journal records it: the worst moment.
+        await _deployer.StartAsync(("Deployer__Testing__CrashAfterActivity", "ProvisionVariantActivity"));
+        var response = await _deployer.CreateAsync("resume", _deployer.ModelVariant(replicas: 2), cancellationToken: Ct);
+        response.Dispose();
+        await _deployer.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        await _deployer.StartAsync();
+        var ready = await _deployer.WaitForReadyAsync("resume", Ct);
+
+        Assert.Equal(2, ready.Status.Variants[VariantNames.Stable].ReadyReplicas);
+        await Task.Delay(500, Ct);
+        Assert.Equal(2, _deployer.Replicas("resume").Count);
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_leaves_no_replica_behind_and_a_restart_brings_them_back()
+    {
+        (await _deployer.CreateAsync("stopped", cancellationToken: Ct)).Dispose();
+        await _deployer.WaitForReadyAsync("stopped", Ct);
+
+        Assert.Equal(0, await _deployer.StopAsync());
+        Assert.Empty(_deployer.Replicas("stopped"));
+
+        await _deployer.StartAsync();
+        var ready = await _deployer.WaitForReadyAsync("stopped", Ct);
+        Assert.Single(_deployer.Replicas("stopped"));
+        Assert.Single(ready.Status.Variants[VariantNames.Stable].Endpoints);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ModelPlatform.Deployer.Tests;
+
+/// <summary>Every refusal is 400 problem details naming the field, and stores nothing.</summary>
+public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<DeployerFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        { "upper-case name", """{"name": "ResNet", "stable": STABLE}""", "name" },
+        { "name starting with a digit", """{"name": "1resnet", "stable": STABLE}""", "name" },
+        { "name ending with a dash", """{"name": "resnet-", "stable": STABLE}""", "name" },
+        { "name too long", """{"name": "a234567890123456789012345678901234567890123456789012345678", "stable": STABLE}""", "name" },
+        { "no name", """{"stable": STABLE}""", "name" },
+        { "no stable", """{"name": "nostable"}""", "stable" },
+        { "neither model nor image", """{"name": "neither", "stable": {"replicas": 1}}""", "stable" },
+        { "both model and image", """{"name": "both", "stable": {"image": "nginx:1", "model": {"format": "onnx", "uri": "%MODEL%"}}}""", "stable" },
+        { "format not onnx", """{"name": "fmt", "stable": {"model": {"format": "pickle", "uri": "%MODEL%"}}}""", "stable.model.format" },
+        { "no uri", """{"name": "nouri", "stable": {"model": {"format": "onnx"}}}""", "stable.model.uri" },
+        { "relative uri", """{"name": "relative", "stable": {"model": {"format": "onnx", "uri": "models/a.onnx"}}}""", "stable.model.uri" },
+        { "http uri", """{"name": "http", "stable": {"model": {"format": "onnx", "uri": "http://example.com/a.onnx"}}}""", "stable.model.uri" },
+        { "missing file", """{"name": "missing", "stable": {"model": {"format": "onnx", "uri": "/no/such/model.onnx"}}}""", "stable.model.uri" },
+        { "image on the embedded runtime", """{"name": "img", "stable": {"image": "ghcr.io/acme/model:1.0"}}""", "stable.image" },
+        { "invalid image reference", """{"name": "badimg", "stable": {"image": "UPPER/Case::tag"}}""", "stable.image" },
+        { "negative replicas", """{"name": "neg", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "replicas": -1}}""", "stable.replicas" },
+        { "too many replicas", """{"name": "many", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "replicas": 11}}""", "stable.replicas" },
+        { "cpu not a quantity", """{"name": "cpu", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"cpu": "two"}}}""", "stable.resources.cpu" },
+        { "zero cpu", """{"name": "cpu0", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"cpu": "0"}}}""", "stable.resources.cpu" },
+        { "memory not a quantity", """{"name": "mem", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"memory": "1 GB"}}}""", "stable.resources.memory" },
+        { "too many gpus", """{"name": "gpu", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"gpu": 99}}}""", "stable.resources.gpu" },
+        { "env name", """{"name": "env", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"1BAD": "x"}}}""", "stable.env.1BAD" },
+        { "reserved env", """{"name": "envr", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"MODEL_URI": "x"}}}""", "stable.env.MODEL_URI" },
+        { "weight above 100", """{"name": "w", "stable": STABLE, "canary": CANARY, "traffic": {"canary": 101}}""", "traffic.canary" },
+        { "weight without canary", """{"name": "w2", "stable": STABLE, "traffic": {"canary": 10}}""", "traffic.canary" },
+        { "canary identical to stable", """{"name": "same", "stable": STABLE, "canary": STABLE}""", "canary" },
+        { "bad canary", """{"name": "badcanary", "stable": STABLE, "canary": {"replicas": 1}}""", "canary" },
+        { "unknown top-level field", """{"name": "unknown", "stable": STABLE, "replica": 2}""", "replica" },
+        { "unknown nested field", """{"name": "nested", "stable": {"model": {"format": "onnx", "uri": "%MODEL%", "sha": "x"}}}""", "stable.model.sha" },
+        { "wrong type", """{"name": "type", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "replicas": "two"}}""", "stable.replicas" },
+        { "malformed JSON", """{"name": "broken", "stable": """, "$" },
+        { "not an object", """[1, 2]""", "$" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Invalid_request_is_refused_naming_the_field_and_stores_nothing(string because, string body, string field)
+    {
+        var json = body
+            .Replace("STABLE", Variant(), StringComparison.Ordinal)
+            .Replace("CANARY", Variant("""{"V": "2"}"""), StringComparison.Ordinal)
+            .Replace("%MODEL%", deployer.AddMulModel, StringComparison.Ordinal);
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+
+        using var response = await deployer.Client.PostAsync("/v1/deployments", content, Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, because);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await DeployerFixture.ProblemAsync(response, Ct);
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey(field), $"{because}: expected an error for '{field}', got {errors.ToJsonString()}");
+        Assert.Empty((await deployer.Client.GetFromJsonAsync<JsonObject>("/v1/deployments", Ct))!["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Name_in_the_body_must_match_the_path_on_put()
+    {
+        using var response = await deployer.Client.PutAsJsonAsync("/v1/deployments/one",
+            new { name = "other", stable = deployer.ModelVariant() }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await DeployerFixture.ProblemAsync(response, Ct))["errors"]!.AsObject().ContainsKey("name"));
+        Assert.Null(await deployer.GetAsync("one", Ct));
+    }
+
+    [Fact]
+    public async Task Unknown_deployment_gets_404_problem_details()
+    {
+        using var response = await deployer.Client.GetAsync("/v1/deployments/nobody", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("nobody", (await DeployerFixture.ProblemAsync(response, Ct))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    private string Variant(string env = "null") =>
+        $$"""{"model": {"format": "onnx", "uri": "{{deployer.AddMulModel}}"}, "replicas": 1, "env": {{env}}}""";
+}
