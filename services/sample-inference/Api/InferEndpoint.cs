@@ -23,7 +23,9 @@ internal static class InferEndpoint
         var format = "json";
         context.Response.OnCompleted(() =>
         {
-            services.Metrics.RecordRequest(name, context.Response.StatusCode, format, Stopwatch.GetElapsedTime(started));
+            // A path's name is the client's to choose: only the served model's gets a series of its own.
+            var model = services.Host.Serves(name) ? name : "(unknown)";
+            services.Metrics.RecordRequest(model, context.Response.StatusCode, format, Stopwatch.GetElapsedTime(started));
             return Task.CompletedTask;
         });
 

@@ -50,7 +50,7 @@ public sealed class InferenceServerOptions
     public int CudaDeviceId { get; set; }
 
     /// <summary>Largest request body accepted; larger bodies get 413.</summary>
-    [Range(1024, long.MaxValue)]
+    [Range(1024, 2_000_000_000)]
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>

@@ -24,7 +24,8 @@ internal sealed partial class InferenceServerOptionsValidator : IValidateOptions
             failures.Add($"MODEL_URI: no model file at '{path}'.");
         }
 
-        if (options.ModelName is { } modelName && !ModelNamePattern().IsMatch(modelName))
+        var modelName = options.ModelName ?? (error is null ? ModelLocation.DefaultModelName(options.ModelUri, path) : null);
+        if (modelName is not null && !ModelNamePattern().IsMatch(modelName))
         {
             failures.Add($"MODEL_NAME '{modelName}' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         }

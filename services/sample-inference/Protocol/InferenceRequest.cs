@@ -33,8 +33,5 @@ internal sealed class InferenceRequest(
     /// <summary><c>parameters.binary_data_output</c>: every output in binary unless it says otherwise.</summary>
     public bool BinaryOutputs { get; } = binaryOutputs;
 
-    /// <summary>Whether any input came in binary form (for metrics).</summary>
-    public bool HasBinaryInput => Inputs.Any(input => input.Binary is not null);
-
     public void Dispose() => document.Dispose();
 }

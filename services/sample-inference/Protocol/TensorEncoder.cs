@@ -109,7 +109,17 @@ internal static class TensorEncoder
                 var count = (int)value.GetTensorTypeAndShape().ElementCount;
                 for (var i = 0; i < count; i++)
                 {
-                    writer.WriteStringValue(value.GetStringElementAsSpan(i));
+                    // JSON strings are text: bytes that are not UTF-8 go out with replacement
+                    // characters. The binary form carries them exactly.
+                    var utf8 = value.GetStringElementAsSpan(i);
+                    if (System.Text.Unicode.Utf8.IsValid(utf8))
+                    {
+                        writer.WriteStringValue(utf8);
+                    }
+                    else
+                    {
+                        writer.WriteStringValue(System.Text.Encoding.UTF8.GetString(utf8));
+                    }
                 }
 
                 break;

@@ -11,13 +11,26 @@ namespace ModelPlatform.SampleInference.Runtime;
 /// </summary>
 internal sealed partial class SessionFactory(IOptions<InferenceServerOptions> options, ILogger<SessionFactory> logger)
 {
-    public LoadedModel Create(string path)
+    public LoadedModel Create(string path) => Create(path, options.Value);
+
+    private LoadedModel Create(string path, InferenceServerOptions settings)
     {
-        var settings = options.Value;
         var (sessionOptions, provider) = CreateSessionOptions(settings);
         using (sessionOptions)
         {
-            var session = new InferenceSession(path, sessionOptions);
+            InferenceSession session;
+            try
+            {
+                session = new InferenceSession(path, sessionOptions);
+            }
+            catch (OnnxRuntimeException ex) when (provider == ExecutionProviders.Cuda && settings.ExecutionProvider == ExecutionProviderPreference.Auto)
+            {
+                // The CUDA libraries loaded but the session could not be placed on the GPU.
+                LogCudaUnavailable(logger, ex.Message);
+                settings = new InferenceServerOptions { ExecutionProvider = ExecutionProviderPreference.Cpu, IntraOpThreads = settings.IntraOpThreads, InterOpThreads = settings.InterOpThreads, AllowSpinning = settings.AllowSpinning };
+                return Create(path, settings);
+            }
+
             try
             {
                 var signature = ModelSignature.Read(session, out var skipped);

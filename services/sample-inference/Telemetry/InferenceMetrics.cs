@@ -6,8 +6,8 @@ namespace ModelPlatform.SampleInference.Telemetry;
 
 /// <summary>
 /// The server's metrics. Prometheus sees them as <c>inference_requests_total</c>,
-/// <c>inference_request_duration_seconds</c>, <c>inference_compute_duration_seconds</c> and
-/// <c>inference_execution_provider</c> (1 for the provider in use).
+/// <c>inference_request_duration_seconds</c>, <c>inference_compute_duration_seconds</c>,
+/// <c>inference_execution_provider</c> (1 for the provider in use) and <c>inference_model_ready</c>.
 /// </summary>
 internal sealed class InferenceMetrics
 {

@@ -50,11 +50,12 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         start.Environment["MODEL_NAME"] = replicaSet.Deployment;
         start.Environment["MODEL_URI"] = variant.Model?.Uri ?? string.Empty;
         start.Environment["Inference__BindAddress"] = "127.0.0.1";
-        start.Environment["Inference__ExecutionProvider"] = variant.Resources?.Gpu > 0 ? "Cuda" : "Cpu";
+        // The user's env may choose the provider and threads; the address is not theirs to choose.
+        start.Environment.TryAdd("Inference__ExecutionProvider", variant.Resources?.Gpu > 0 ? "Cuda" : "Cpu");
         start.Environment["OTEL_SERVICE_NAME"] = $"{replicaSet.Deployment}-{replicaSet.Variant}";
         if (IntraOpThreads(variant.Resources?.Cpu) is { } threads)
         {
-            start.Environment["Inference__IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture);
+            start.Environment.TryAdd("Inference__IntraOpThreads", threads.ToString(CultureInfo.InvariantCulture));
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ServerPath}.");

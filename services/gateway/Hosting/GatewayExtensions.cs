@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using ModelPlatform.Gateway.Configuration;
+using ModelPlatform.Gateway.LoadBalancing;
+using ModelPlatform.Gateway.Proxy;
+using ModelPlatform.Gateway.Routing;
+using ModelPlatform.Gateway.Telemetry;
+using ModelPlatform.ServiceDefaults;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.LoadBalancing;
+
+namespace ModelPlatform.Gateway.Hosting;
+
+/// <summary>Wiring of the data plane.</summary>
+internal static class GatewayExtensions
+{
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults(meters: [GatewayMetrics.MeterName, "Yarp.ReverseProxy"]);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:5000");
+        }
+
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeployerConnectionOptions>().BindConfiguration(DeployerConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
+            (kestrel, gateway) => kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RouteTableState>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton(new InMemoryConfigProvider([], []));
+        services.AddSingleton<IProxyConfigProvider>(provider => provider.GetRequiredService<InMemoryConfigProvider>());
+        services.AddSingleton<ILoadBalancingPolicy, VariantWeightedPolicy>();
+        services.AddSingleton<IPassiveHealthCheckPolicy, FailureCountPassivePolicy>();
+        services.AddReverseProxy();
+        services.AddRequestTimeouts();
+        services.AddHttpClient(RouteTableWatcher.ClientName, (provider, client) =>
+        {
+            var deployer = provider.GetRequiredService<IOptions<DeployerConnectionOptions>>().Value;
+            client.BaseAddress = new Uri(deployer.Url);
+            client.Timeout = deployer.WatchRequestTimeout;
+        });
+        services.AddHostedService<RouteTableWatcher>();
+        services.AddHealthChecks().AddCheck<RouteTableHealthCheck>("routes", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return builder;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseRequestTimeouts();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(VariantRoutingMiddleware.InvokeAsync);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        app.MapUnknownModels();
+        return app;
+    }
+}

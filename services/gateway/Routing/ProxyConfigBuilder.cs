@@ -1,0 +1,91 @@
+using System.Globalization;
+using ModelPlatform.Contracts;
+using ModelPlatform.Gateway.Configuration;
+using ModelPlatform.Gateway.LoadBalancing;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+
+namespace ModelPlatform.Gateway.Routing;
+
+/// <summary>
+/// Turns the route table into YARP routes and clusters, in code: one cluster per model holding the
+/// replicas of all its variants (their variant and weight in metadata), and two routes per model:
+/// <c>/v2/models/{name}/...</c> forwarded unchanged and <c>/models/{name}/...</c> with the prefix
+/// stripped. Destination ids are their addresses, so a replica keeps its health state across
+/// updates, and the HTTP client settings never change, so connection pools survive every update.
+/// </summary>
+internal static class ProxyConfigBuilder
+{
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(RouteTable table, GatewayOptions options)
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        foreach (var model in table.Models)
+        {
+            var clusterId = $"model-{model.Name}";
+            var metadata = new Dictionary<string, string> { [VariantMetadata.Model] = model.Name };
+            clusters.Add(new ClusterConfig
+            {
+                ClusterId = clusterId,
+                LoadBalancingPolicy = VariantWeightedPolicy.PolicyName,
+                Destinations = model.Variants
+                    .SelectMany(variant => variant.Endpoints.Select(endpoint => (variant, endpoint)))
+                    .ToDictionary(
+                        pair => $"{pair.variant.Name}|{pair.endpoint}",
+                        pair => new DestinationConfig
+                        {
+                            Address = pair.endpoint,
+                            Metadata = new Dictionary<string, string>
+                            {
+                                [VariantMetadata.Variant] = pair.variant.Name,
+                                [VariantMetadata.Weight] = pair.variant.Weight.ToString(CultureInfo.InvariantCulture),
+                            },
+                        },
+                        StringComparer.Ordinal),
+                HealthCheck = new HealthCheckConfig
+                {
+                    Active = new ActiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        Interval = options.ActiveHealthInterval,
+                        Timeout = options.ActiveHealthTimeout,
+                        Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                        Path = "/v2/health/ready",
+                    },
+                    Passive = new PassiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        Policy = FailureCountPassivePolicy.PolicyName,
+                        ReactivationPeriod = options.PassiveReactivationPeriod,
+                    },
+                },
+                SessionAffinity = options.StickySessions
+                    ? new SessionAffinityConfig { Enabled = true, Policy = "Cookie", AffinityKeyName = ".ModelPlatform.Replica" }
+                    : null,
+                HttpRequest = new ForwarderRequestConfig { ActivityTimeout = options.RequestTimeout },
+                Metadata = metadata,
+            });
+
+            routes.Add(Route($"v2-{model.Name}", clusterId, $"/v2/models/{model.Name}/{{**rest}}", metadata, options, null));
+            routes.Add(Route($"v2-{model.Name}-root", clusterId, $"/v2/models/{model.Name}", metadata, options, null));
+            routes.Add(Route($"prefix-{model.Name}", clusterId, $"/models/{model.Name}/{{**rest}}", metadata, options,
+                [new Dictionary<string, string> { ["PathRemovePrefix"] = $"/models/{model.Name}" }]));
+        }
+
+        return (routes, clusters);
+    }
+
+    private static RouteConfig Route(
+        string id, string clusterId, string path, Dictionary<string, string> metadata, GatewayOptions options,
+        IReadOnlyList<IReadOnlyDictionary<string, string>>? transforms) => new()
+        {
+            RouteId = id,
+            ClusterId = clusterId,
+            Match = new RouteMatch { Path = path },
+            Metadata = metadata,
+            MaxRequestBodySize = options.MaxRequestBodyBytes,
+            Timeout = options.RequestTimeout,
+            Transforms = transforms,
+        };
+}

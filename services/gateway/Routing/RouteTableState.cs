@@ -1,0 +1,33 @@
+using ModelPlatform.Contracts;
+
+namespace ModelPlatform.Gateway.Routing;
+
+/// <summary>What the gateway routes by now, and how its link to the deployer is doing.</summary>
+internal sealed class RouteTableState(TimeProvider time)
+{
+    private volatile RouteTable? _table;
+    private volatile string? _lastError;
+    private DateTimeOffset _lastContact;
+
+    /// <summary>The table in force; null until the first one arrives.</summary>
+    public RouteTable? Table => _table;
+
+    /// <summary>Why the deployer does not answer, or null while it does.</summary>
+    public string? LastError => _lastError;
+
+    public DateTimeOffset LastContact => _lastContact;
+
+    public void Applied(RouteTable table)
+    {
+        _table = table;
+        Reached();
+    }
+
+    public void Reached()
+    {
+        _lastError = null;
+        _lastContact = time.GetUtcNow();
+    }
+
+    public void Unreachable(string error) => _lastError = error;
+}
