@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ModelPlatform.Contracts;
 
+using ModelPlatform.Testing;
+
 namespace ModelPlatform.Deployer.Tests;
 
 /// <summary>Create, read, replace, scale, delete, on real replica processes.</summary>

@@ -1,5 +1,7 @@
 using ModelPlatform.Contracts;
 
+using ModelPlatform.Testing;
+
 namespace ModelPlatform.Deployer.Tests;
 
 /// <summary>The deployer killed or stopped and started again over the same data.</summary>

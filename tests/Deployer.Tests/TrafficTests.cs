@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using ModelPlatform.Contracts;
 
+using ModelPlatform.Testing;
+
 namespace ModelPlatform.Deployer.Tests;
 
 /// <summary>Canary, weights, promote and rollback, as the route table shows them.</summary>
@@ -84,7 +86,7 @@ public sealed class TrafficTests(DeployerFixture deployer) : IClassFixture<Deplo
         using var unknown = await deployer.Client.PutAsJsonAsync("/v1/deployments/solo/traffic", new { canary = 10, stable = 90 }, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, traffic.StatusCode);
-        Assert.True((await DeployerFixture.ProblemAsync(traffic, Ct))["errors"]!.AsObject().ContainsKey("traffic.canary"));
+        Assert.True((await DeployerHarness.ProblemAsync(traffic, Ct))["errors"]!.AsObject().ContainsKey("traffic.canary"));
         Assert.Equal(HttpStatusCode.Conflict, promote.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, rollback.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -100,10 +102,10 @@ public sealed class TrafficTests(DeployerFixture deployer) : IClassFixture<Deplo
         await deployer.WaitForReadyAsync("watched", Ct);
         var version = (await deployer.RoutesAsync(Ct)).Version;
 
-        var idle = await deployer.Client.GetFromJsonAsync<RouteTable>($"/v1/routes?watch=true&after={version}", DeployerFixture.Json, Ct);
+        var idle = await deployer.Client.GetFromJsonAsync<RouteTable>($"/v1/routes?watch=true&after={version}", DeployerHarness.Json, Ct);
         Assert.Equal(version, idle!.Version);
 
-        var watch = deployer.Client.GetFromJsonAsync<RouteTable>($"/v1/routes?watch=true&after={version}", DeployerFixture.Json, Ct);
+        var watch = deployer.Client.GetFromJsonAsync<RouteTable>($"/v1/routes?watch=true&after={version}", DeployerHarness.Json, Ct);
         (await deployer.Client.PutAsJsonAsync("/v1/deployments/watched/traffic", new { canary = 40 }, Ct)).Dispose();
         var changed = await watch;
 

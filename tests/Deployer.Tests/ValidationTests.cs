@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
+using ModelPlatform.Testing;
+
 namespace ModelPlatform.Deployer.Tests;
 
 /// <summary>Every refusal is 400 problem details naming the field, and stores nothing.</summary>
@@ -60,7 +62,7 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, because);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await DeployerFixture.ProblemAsync(response, Ct);
+        var problem = await DeployerHarness.ProblemAsync(response, Ct);
         var errors = problem["errors"]!.AsObject();
         Assert.True(errors.ContainsKey(field), $"{because}: expected an error for '{field}', got {errors.ToJsonString()}");
         Assert.Empty((await deployer.Client.GetFromJsonAsync<JsonObject>("/v1/deployments", Ct))!["items"]!.AsArray());
@@ -73,7 +75,7 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
             new { name = "other", stable = deployer.ModelVariant() }, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.True((await DeployerFixture.ProblemAsync(response, Ct))["errors"]!.AsObject().ContainsKey("name"));
+        Assert.True((await DeployerHarness.ProblemAsync(response, Ct))["errors"]!.AsObject().ContainsKey("name"));
         Assert.Null(await deployer.GetAsync("one", Ct));
     }
 
@@ -83,7 +85,7 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         using var response = await deployer.Client.GetAsync("/v1/deployments/nobody", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("nobody", (await DeployerFixture.ProblemAsync(response, Ct))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("nobody", (await DeployerHarness.ProblemAsync(response, Ct))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     private string Variant(string env = "null") =>

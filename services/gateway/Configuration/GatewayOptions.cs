@@ -30,6 +30,10 @@ public sealed class GatewayOptions
     [Range(1, 100)]
     public int PassiveFailureThreshold { get; set; } = 1;
 
+    /// <summary>Tries per request when a replica refuses the connection (1 turns retries off).</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 3;
+
     /// <summary>Keep a client on the replica (and so the variant) it first reached, by cookie.</summary>
     public bool StickySessions { get; set; }
 }

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Gateway.Configuration;
 using ModelPlatform.Gateway.LoadBalancing;
 using ModelPlatform.Gateway.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace ModelPlatform.Gateway.Proxy;
@@ -48,12 +51,51 @@ internal static class VariantRoutingMiddleware
 
         try
         {
-            await next();
+            await ForwardWithRetryAsync(context, proxy, next);
         }
         finally
         {
             var variant = proxy.ProxiedDestination is { } served ? VariantMetadata.VariantOf(served) : pinned;
             metrics.Record(model, variant, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// A replica that refuses the connection (it died a moment ago, before health checks noticed)
+    /// is not the client's problem: the request goes to another healthy replica, up to
+    /// <see cref="GatewayOptions.MaxAttempts"/> tries. Passive health marks the failed one meanwhile.
+    /// Only failures before any response byte reached the client are retried.
+    /// </summary>
+    private static async Task ForwardWithRetryAsync(HttpContext context, IReverseProxyFeature proxy, Func<Task> next)
+    {
+        var maxAttempts = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxAttempts;
+        if (maxAttempts > 1)
+        {
+            context.Request.EnableBuffering();
+        }
+
+        // Load balancing narrows AvailableDestinations to its pick, so remember the full set.
+        var candidates = proxy.AvailableDestinations.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            await next();
+            if (attempt >= maxAttempts || context.Response.HasStarted ||
+                context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request } ||
+                proxy.ProxiedDestination is not { } failed)
+            {
+                return;
+            }
+
+            candidates.Remove(failed);
+            if (candidates.Count == 0)
+            {
+                return;
+            }
+
+            proxy.AvailableDestinations = candidates.ToList();
+            context.Request.Body.Position = 0;
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
         }
     }
 

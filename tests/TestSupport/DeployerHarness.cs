@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelPlatform.Contracts;
+
+namespace ModelPlatform.Testing;
+
+/// <summary>
+/// A real deployer process with its own data directory and test models, speaking real HTTP and
+/// starting real replica processes. It can be killed and started again over the same data.
+/// </summary>
+public class DeployerHarness : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly string _root = Directory.CreateTempSubdirectory("modelplatform-deployer-").FullName;
+    private ServerProcess? _process;
+    private int _port;
+
+    public string DataDirectory => Path.Combine(_root, "data");
+
+    public string ModelsDirectory => Path.Combine(_root, "models");
+
+    /// <summary>A tiny model that loads in milliseconds.</summary>
+    public string AddMulModel { get; private set; } = string.Empty;
+
+    /// <summary>A file that is not a model: replicas of it exit with code 3.</summary>
+    public string BrokenModel { get; private set; } = string.Empty;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public Uri BaseAddress => Client.BaseAddress!;
+
+    public ServerProcess Process => _process ?? throw new InvalidOperationException("not started");
+
+    protected virtual Dictionary<string, string> Settings() => [];
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(ModelsDirectory);
+        AddMulModel = TestModels.WriteAddMul(ModelsDirectory);
+        BrokenModel = Path.Combine(ModelsDirectory, "broken.onnx");
+        await File.WriteAllTextAsync(BrokenModel, "not a model");
+        _port = FreePort.Next();
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(60) };
+        await StartAsync();
+    }
+
+    public async Task StartAsync(params (string Key, string Value)[] extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Deployer__DataDirectory"] = DataDirectory,
+            ["Deployer__WatchTimeout"] = "00:00:02",
+            ["Deployer__ReadyTimeout"] = "00:01:00",
+            ["Deployer__MaxFailedStarts"] = "2",
+            ["Deployer__Processes__RestartDelay"] = "00:00:00.100",
+            ["Deployer__Processes__MaxRestartDelay"] = "00:00:01",
+            ["Deployer__Processes__ProbeInterval"] = "00:00:00.200",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in Settings())
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        _process = ServerProcess.Start(
+            RepositoryPaths.ServiceDll("deployer", "ModelPlatform.Deployer"), _port, environment,
+            "--urls", $"http://127.0.0.1:{_port}");
+        await _process.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>SIGKILL: the deployer gets no chance to clean up, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        await Process.CrashAsync();
+        await Process.DisposeAsync();
+        _process = null;
+    }
+
+    /// <summary>SIGTERM: a graceful stop.</summary>
+    public async Task<int> StopAsync()
+    {
+        Process.Terminate();
+        var code = await Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        await Process.DisposeAsync();
+        _process = null;
+        return code;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            await StopAsync();
+        }
+
+        // Whatever a failed test left running under this data directory goes too.
+        foreach (var pid in AllReplicas())
+        {
+            ReplicaProcesses.Kill(pid);
+        }
+
+        Client.Dispose();
+        Directory.Delete(_root, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    public IReadOnlyList<int> Replicas(string deployment) => ReplicaProcesses.Under(DataDirectory, deployment);
+
+    public object ModelVariant(int replicas = 1, Dictionary<string, string>? env = null, string? uri = null) => new
+    {
+        model = new { format = "onnx", uri = uri ?? AddMulModel },
+        replicas,
+        env,
+    };
+
+    public async Task<HttpResponseMessage> CreateAsync(string name, object? stable = null, object? canary = null, CancellationToken cancellationToken = default) =>
+        await Client.PostAsJsonAsync("/v1/deployments", new { name, stable = stable ?? ModelVariant(), canary }, cancellationToken);
+
+    public async Task<Deployment?> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var response = await Client.GetAsync($"/v1/deployments/{name}", cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await response.Content.ReadFromJsonAsync<Deployment>(Json, cancellationToken);
+    }
+
+    public async Task<RouteTable> RoutesAsync(CancellationToken cancellationToken = default) =>
+        (await Client.GetFromJsonAsync<RouteTable>("/v1/routes", Json, cancellationToken))!;
+
+    /// <summary>Polls until the deployment's status satisfies <paramref name="condition"/>.</summary>
+    public async Task<Deployment> WaitForAsync(string name, Func<Deployment, bool> condition, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        Deployment? last = null;
+        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            last = await GetAsync(name, cancellationToken);
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"Deployment {name} did not reach the expected state. Last: {JsonSerializer.Serialize(last, Json)}\n{Process.Output}");
+    }
+
+    public Task<Deployment> WaitForReadyAsync(string name, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.Status.Phase == DeploymentPhase.Ready, cancellationToken: cancellationToken);
+
+    public async Task WaitForGoneAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await GetAsync(name, cancellationToken) is not null)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"Deployment {name} was not deleted.\n{Process.Output}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    public static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken = default) =>
+        (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!;
+
+    public static string Port(string endpoint) => new Uri(endpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+    private IEnumerable<int> AllReplicas() =>
+        ReplicaProcesses.WithEnvironment("Inference__BindAddress", "127.0.0.1")
+            .Where(pid => ReplicaProcesses.EnvironmentValue(pid, "REPLICA_LOG")?.StartsWith(DataDirectory, StringComparison.Ordinal) == true);
+}
