@@ -40,6 +40,8 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         { "weight above 100", """{"name": "w", "stable": STABLE, "canary": CANARY, "traffic": {"canary": 101}}""", "traffic.canary" },
         { "weight without canary", """{"name": "w2", "stable": STABLE, "traffic": {"canary": 10}}""", "traffic.canary" },
         { "canary identical to stable", """{"name": "same", "stable": STABLE, "canary": STABLE}""", "canary" },
+        { "canary differing only in replicas", """{"name": "replicas", "stable": STABLE, "canary": {"model": {"format": "onnx", "uri": "%MODEL%"}, "replicas": 3}}""", "canary" },
+        { "control character in uri", """{"name": "nul", "stable": {"model": {"format": "onnx", "uri": "/models/a\u0000.onnx"}}}""", "stable.model.uri" },
         { "bad canary", """{"name": "badcanary", "stable": STABLE, "canary": {"replicas": 1}}""", "canary" },
         { "unknown top-level field", """{"name": "unknown", "stable": STABLE, "replica": 2}""", "replica" },
         { "unknown nested field", """{"name": "nested", "stable": {"model": {"format": "onnx", "uri": "%MODEL%", "sha": "x"}}}""", "stable.model.sha" },
@@ -77,6 +79,18 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await DeployerHarness.ProblemAsync(response, Ct))["errors"]!.AsObject().ContainsKey("name"));
         Assert.Null(await deployer.GetAsync("one", Ct));
+    }
+
+    [Fact]
+    public async Task Put_with_if_match_on_a_missing_deployment_gets_412_and_creates_nothing()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/deployments/ghost") { Content = JsonContent.Create(new { stable = deployer.ModelVariant() }) };
+        request.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
+
+        using var response = await deployer.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, response.StatusCode);
+        Assert.Null(await deployer.GetAsync("ghost", Ct));
     }
 
     [Fact]

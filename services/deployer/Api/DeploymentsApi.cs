@@ -117,6 +117,11 @@ internal static class DeploymentsApi
             };
         }
 
+        if (outcome.Record is null && context.Request.Headers.IfMatch.Count > 0)
+        {
+            return DeploymentResults.PreconditionFailed(name, "none (it does not exist)");
+        }
+
         if (outcome.Record is null)
         {
             // PUT on a name that does not exist creates it.
@@ -277,6 +282,12 @@ internal static class DeploymentsApi
             var changed = change(current);
             if (ReferenceEquals(changed, current) || (changed.Deleting && current.Deleting))
             {
+                if (current.Deleting)
+                {
+                    // A repeated DELETE also retries a delete that stalled.
+                    services.Coordinator.Reconcile(name);
+                }
+
                 return new ChangeOutcome(current, changed.Deleting, null);
             }
 

@@ -19,7 +19,8 @@ internal static class RoutesApi
     }
 
     internal static async Task<Results<Ok<RouteTable>, ValidationProblem>> GetRoutes(
-        bool? watch, long? after, RouteTableService routes, IOptions<DeployerOptions> options, CancellationToken cancellationToken)
+        bool? watch, long? after, RouteTableService routes, IOptions<DeployerOptions> options, IHostApplicationLifetime lifetime,
+        CancellationToken cancellationToken)
     {
         if (watch != true)
         {
@@ -31,6 +32,15 @@ internal static class RoutesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["is required with watch=true: the version the caller has."] });
         }
 
-        return TypedResults.Ok(await routes.WaitForChangeAsync(after.Value, options.Value.WatchTimeout, cancellationToken));
+        // A watch ends with the deployer's shutdown (answering the current table), not with its budget.
+        using var watchEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            return TypedResults.Ok(await routes.WaitForChangeAsync(after.Value, options.Value.WatchTimeout, watchEnds.Token));
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return TypedResults.Ok(routes.Current);
+        }
     }
 }

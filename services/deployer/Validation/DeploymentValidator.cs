@@ -13,8 +13,8 @@ namespace ModelPlatform.Deployer.Validation;
 /// </summary>
 internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options)
 {
-    /// <summary>63 (a DNS label, the limit of a Kubernetes Service name) less "-canary".</summary>
-    public const int MaxNameLength = 56;
+    /// <summary>63 (a DNS label, the limit of a Kubernetes object name) less the 11 characters of a replica set's "-{hash}".</summary>
+    public const int MaxNameLength = 52;
 
     private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "MODEL_NAME", "MODEL_URI" };
 
@@ -47,9 +47,9 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         if (request.Canary is not null)
         {
             ValidateVariant(request.Canary, "canary", errors);
-            if (Specs.Same(request.Stable, request.Canary))
+            if (request.Stable is not null && Specs.ReplicaSetId("x", request.Stable) == Specs.ReplicaSetId("x", request.Canary))
             {
-                errors.Add("canary", "is identical to stable; a canary must differ from what it is compared with.");
+                errors.Add("canary", "runs the same thing as stable (only the replica count may differ); a canary must differ from what it is compared with.");
             }
         }
 

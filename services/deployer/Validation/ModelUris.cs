@@ -7,6 +7,12 @@ internal static class ModelUris
     {
         path = string.Empty;
         error = null;
+        if (uri.Any(char.IsControl))
+        {
+            error = "must not contain control characters.";
+            return false;
+        }
+
         if (uri.Contains("://", StringComparison.Ordinal))
         {
             if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))

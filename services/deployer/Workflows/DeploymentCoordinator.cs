@@ -36,12 +36,16 @@ internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler
         _stopping.Dispose();
     }
 
-    public static string InstanceId(DeploymentRecord record) =>
-        $"{record.Name}-{record.Uid[..8]}-g{record.Generation}" + (record.Deleting ? "-delete" : string.Empty);
+    /// <summary>Workflow attempts per revision; a workflow that crashes (rather than recording a failure) is tried again.</summary>
+    public const int MaxAttempts = 5;
+
+    public static string InstanceId(DeploymentRecord record, int attempt) =>
+        $"{record.Name}-{record.Uid[..8]}-g{record.Generation}" + (record.Deleting ? "-delete" : string.Empty) + $"-a{attempt}";
 
     private async Task RunAsync(string deployment)
     {
-        string? last = null;
+        string? revision = null;
+        var attempt = 1;
         while (!_stopping.IsCancellationRequested)
         {
             try
@@ -49,12 +53,23 @@ internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler
                 var stored = await store.GetAsync(deployment, _stopping.Token);
                 if (stored is { Record: var record } && (record.Deleting || record.ObservedGeneration < record.Generation))
                 {
-                    var instance = InstanceId(record);
-                    if (instance != last)
+                    var current = InstanceId(record, 0);
+                    attempt = current == revision ? attempt + 1 : 1;
+                    revision = current;
+                    if (attempt <= MaxAttempts)
                     {
-                        last = instance;
+                        if (attempt > 1)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt - 2))), _stopping.Token);
+                        }
+
+                        var instance = InstanceId(record, attempt);
                         await scheduler.ScheduleAsync(nameof(ReconcileWorkflow), instance, new ReconcileInput(deployment), _stopping.Token);
-                        await scheduler.WaitForCompletionAsync(instance, _stopping.Token);
+                        if (await scheduler.WaitForCompletionAsync(instance, _stopping.Token) is { Succeeded: false, Error: var error })
+                        {
+                            LogAttemptFailed(logger, instance, error ?? "unknown");
+                        }
+
                         continue;
                     }
                 }
@@ -80,6 +95,9 @@ internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {Instance} ended without applying its revision: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string instance, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling deployment {Deployment} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string deployment);

@@ -17,8 +17,10 @@ internal sealed record PlannedVariant(string Name, int Weight, ReplicaSetSpec Re
 
 internal sealed record GenerationInput(string Deployment, long Generation);
 
+internal sealed record ProvisionInput(string Deployment, long Generation, ReplicaSetSpec ReplicaSet);
+
 internal sealed record PublishRoutesInput(string Deployment, long Generation, IReadOnlyList<PublishedVariant> Routes);
 
-internal sealed record RemoveReplicaSetsInput(string Deployment, IReadOnlyList<string> Keep);
+internal sealed record RemoveReplicaSetsInput(string Deployment, long Generation, IReadOnlyList<string> Keep);
 
 internal sealed record OutcomeInput(string Deployment, long Generation, bool Succeeded, string? Error);

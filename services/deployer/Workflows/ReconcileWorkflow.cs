@@ -13,6 +13,12 @@ namespace ModelPlatform.Deployer.Workflows;
 /// </summary>
 internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResult>
 {
+    /// <summary>
+    /// Between publishing routes and stopping the replicas they no longer name: gateways apply a new
+    /// table within milliseconds, so requests they sent just before it reach a replica still serving.
+    /// </summary>
+    public static readonly TimeSpan DrainDelay = TimeSpan.FromMilliseconds(500);
+
     public override async Task<ReconcileResult> RunAsync(WorkflowContext context, ReconcileInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -27,7 +33,8 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
         if (plan.Deleting)
         {
             await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, []));
-            await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity), new RemoveReplicaSetsInput(name, []));
+            await context.CreateTimer(DrainDelay);
+            await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity), new RemoveReplicaSetsInput(name, plan.Generation, []));
             await context.CallActivityAsync<bool>(nameof(DeleteDeploymentActivity), new GenerationInput(name, plan.Generation));
             return new ReconcileResult(name, plan.Generation, true, null);
         }
@@ -35,7 +42,7 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
         await context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new GenerationInput(name, plan.Generation));
         foreach (var variant in plan.Variants)
         {
-            await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), variant.ReplicaSet);
+            await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), new ProvisionInput(name, plan.Generation, variant.ReplicaSet));
         }
 
         foreach (var variant in plan.Variants)
@@ -51,8 +58,9 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
 
         var routes = plan.Variants.Select(variant => new Domain.PublishedVariant(variant.Name, variant.Weight, variant.ReplicaSet)).ToList();
         await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, routes));
+        await context.CreateTimer(DrainDelay);
         await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
-            new RemoveReplicaSetsInput(name, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
+            new RemoveReplicaSetsInput(name, plan.Generation, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
         await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, true, null));
         return new ReconcileResult(name, plan.Generation, true, null);
     }

@@ -29,9 +29,12 @@ internal sealed partial class StartupReconciler(
 
         // What was serving serves again: replicas that a graceful stop ended (or that died with the
         // machine) start again now; adopted ones are simply kept. Workflows handle the rest.
-        foreach (var route in deployments.Where(stored => !stored.Record.Deleting).SelectMany(stored => stored.Record.Routes))
+        foreach (var record in deployments.Select(stored => stored.Record).Where(record => !record.Deleting))
         {
-            await provisioner.EnsureAsync(route.ReplicaSet, cancellationToken);
+            foreach (var set in record.Routes.Select(route => route.ReplicaSet).Concat(Desired(record)).DistinctBy(set => set.Id))
+            {
+                await provisioner.EnsureAsync(set, cancellationToken);
+            }
         }
 
         await routes.RefreshAsync(cancellationToken);
@@ -42,6 +45,15 @@ internal sealed partial class StartupReconciler(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static IEnumerable<ReplicaSetSpec> Desired(DeploymentRecord record)
+    {
+        yield return new ReplicaSetSpec(Specs.ReplicaSetId(record.Name, record.Stable), record.Name, Contracts.VariantNames.Stable, record.Stable);
+        if (record.Canary is { } canary)
+        {
+            yield return new ReplicaSetSpec(Specs.ReplicaSetId(record.Name, canary), record.Name, Contracts.VariantNames.Canary, canary);
+        }
+    }
 
     private static IEnumerable<string> ReplicaSetsOf(DeploymentRecord record)
     {

@@ -47,6 +47,24 @@ internal static partial class PosixSignals
         }
     }
 
+    /// <summary>A variable of the process's environment as it started, or null.</summary>
+    public static string? EnvironmentVariable(int pid, string name)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+                .FirstOrDefault(pair => pair.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }

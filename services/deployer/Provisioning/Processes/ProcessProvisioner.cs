@@ -19,6 +19,7 @@ internal sealed partial class ProcessProvisioner(
 
     private readonly Dictionary<string, ReplicaSet> _sets = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _stopped;
     private readonly string _logs = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "logs");
 
     public event Action<string>? ReplicasChanged;
@@ -30,7 +31,7 @@ internal sealed partial class ProcessProvisioner(
         {
             foreach (var replica in await registry.ListAsync(cancellationToken))
             {
-                if (PosixSignals.IsAlive(replica.Pid) && launcher.IsReplicaProcess(replica.Pid))
+                if (PosixSignals.IsAlive(replica.Pid) && launcher.IsReplicaProcess(replica.Pid, _logs))
                 {
                     var set = GetOrAdd(replica.Spec);
                     var adopted = NewReplica(set, replica.Ordinal, replica);
@@ -57,9 +58,11 @@ internal sealed partial class ProcessProvisioner(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        // Replicas must stop even when the shutdown budget is spent: waiting is cheaper than an orphan.
+        await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            _stopped = true;
             await Task.WhenAll(_sets.Values.SelectMany(set => set.Replicas).Select(replica => replica.StopAsync()));
             _sets.Clear();
         }
@@ -74,9 +77,15 @@ internal sealed partial class ProcessProvisioner(
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            if (_stopped)
+            {
+                return;
+            }
+
             var set = GetOrAdd(spec);
             var desired = spec.Spec.Replicas;
             List<ProcessReplica> surplus;
+            var started = new List<ProcessReplica>();
             lock (_sets)
             {
                 set.Spec = spec;
@@ -85,7 +94,9 @@ internal sealed partial class ProcessProvisioner(
                 {
                     if (ordinals.Add(ordinal))
                     {
-                        set.Replicas.Add(NewReplica(set, ordinal, adopted: null));
+                        var replica = NewReplica(set, ordinal, adopted: null);
+                        set.Replicas.Add(replica);
+                        started.Add(replica);
                     }
                 }
 
@@ -97,6 +108,10 @@ internal sealed partial class ProcessProvisioner(
             }
 
             await Task.WhenAll(surplus.Select(replica => replica.StopAsync()));
+
+            // Registered before the activity that asked for them completes: a crash right after
+            // leaves replicas the next deployer finds and adopts, not strangers it doubles.
+            await Task.WhenAll(started.Select(replica => replica.Launched));
             set.Signal();
         }
         finally
@@ -119,6 +134,7 @@ internal sealed partial class ProcessProvisioner(
                     return new ReplicaSetReadiness(false, $"replica set {replicaSet} does not exist");
                 }
 
+                changed = set.Changed;
                 var observation = Observe(set);
                 if (observation.Ready >= observation.Desired)
                 {
@@ -130,8 +146,6 @@ internal sealed partial class ProcessProvisioner(
                     return new ReplicaSetReadiness(false,
                         $"replica {failing.Ordinal} failed {failing.FailedStarts} times without becoming ready: {failing.LastExit}");
                 }
-
-                changed = set.Changed;
             }
 
             try

@@ -21,6 +21,7 @@ internal sealed partial class ProcessReplica : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _supervision;
+    private readonly TaskCompletionSource _launched = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
     private volatile int _pid;
     private volatile int _port;
@@ -48,7 +49,12 @@ internal sealed partial class ProcessReplica : IDisposable
             _port = adopted.Port;
         }
 
-        _supervision = Task.Run(() => SuperviseAsync(adopted is not null, _stop.Token));
+        if (adopted is not null)
+        {
+            _launched.TrySetResult();
+        }
+
+        _supervision = Task.Run(() => SuperviseSafelyAsync(adopted is not null, _stop.Token));
     }
 
     public int Ordinal { get; }
@@ -63,6 +69,9 @@ internal sealed partial class ProcessReplica : IDisposable
     public ReplicaObservation Observe() => new(
         Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath);
 
+    /// <summary>Completes once the first launch is registered (or failed), so a caller knows the replica is accounted for.</summary>
+    public Task Launched => _launched.Task;
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync();
@@ -70,7 +79,9 @@ internal sealed partial class ProcessReplica : IDisposable
         {
             await _supervision;
         }
-        catch (OperationCanceledException)
+#pragma warning disable CA1031 // Whatever stopped supervision, the process must still be stopped.
+        catch (Exception)
+#pragma warning restore CA1031
         {
         }
 
@@ -86,6 +97,29 @@ internal sealed partial class ProcessReplica : IDisposable
         _process?.Dispose();
     }
 
+    private async Task SuperviseSafelyAsync(bool adopted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SuperviseAsync(adopted, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // A supervisor that dies would leave a replica unwatched; say why, loudly.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _lastExit = $"supervision failed: {ex.Message}";
+            LogSupervisionFailed(_logger, ex, _spec.Id, Ordinal);
+        }
+        finally
+        {
+            _launched.TrySetResult();
+            _changed();
+        }
+    }
+
     private async Task SuperviseAsync(bool adopted, CancellationToken cancellationToken)
     {
         var delay = _options.RestartDelay;
@@ -94,6 +128,8 @@ internal sealed partial class ProcessReplica : IDisposable
             if (!adopted && !await TryLaunchAsync(cancellationToken))
             {
                 Interlocked.Increment(ref _failedStarts);
+                _launched.TrySetResult();
+                _changed();
                 await Task.Delay(delay, cancellationToken);
                 delay = Next(delay);
                 continue;
@@ -136,6 +172,7 @@ internal sealed partial class ProcessReplica : IDisposable
             _pid = _process.Id;
             _port = port;
             await _registry.SaveAsync(new RegisteredReplica(_spec.Id, Ordinal, _pid, port, _spec), cancellationToken);
+            _launched.TrySetResult();
             LogStarted(_logger, _spec.Id, Ordinal, _pid, port);
             return true;
         }
@@ -166,7 +203,7 @@ internal sealed partial class ProcessReplica : IDisposable
     {
         try
         {
-            using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{_port}/v2/health/ready"), cancellationToken);
+            using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{_port}/v2/models/{_spec.Deployment}/ready"), cancellationToken);
             return response.IsSuccessStatusCode;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -222,6 +259,9 @@ internal sealed partial class ProcessReplica : IDisposable
 
     private TimeSpan Next(TimeSpan delay) =>
         TimeSpan.FromTicks(Math.Min(Math.Max(delay.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks), _options.MaxRestartDelay.Ticks));
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Supervision of replica {ReplicaSet}/{Ordinal} failed")]
+    private static partial void LogSupervisionFailed(ILogger logger, Exception exception, string replicaSet, int ordinal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaSet}/{Ordinal} started: pid {Pid}, port {Port}")]
     private static partial void LogStarted(ILogger logger, string replicaSet, int ordinal, int pid, int port);

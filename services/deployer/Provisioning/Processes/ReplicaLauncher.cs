@@ -61,8 +61,14 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ServerPath}.");
     }
 
-    /// <summary>Whether <paramref name="pid"/> is a replica process this launcher would have started.</summary>
-    public bool IsReplicaProcess(int pid) => PosixSignals.CommandLine(pid).Contains(ServerPath, StringComparison.Ordinal);
+    /// <summary>
+    /// Whether <paramref name="pid"/> is a replica this deployer started: it runs the reference
+    /// server and writes its log under this deployer's log folder (so another deployer's replica on
+    /// the same machine, or a recycled pid, is never adopted).
+    /// </summary>
+    public bool IsReplicaProcess(int pid, string logFolder) =>
+        PosixSignals.CommandLine(pid).Contains(ServerPath, StringComparison.Ordinal) &&
+        PosixSignals.EnvironmentVariable(pid, "REPLICA_LOG")?.StartsWith(logFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal) == true;
 
     private static bool PassedThrough(string variable) =>
         variable is "PATH" or "HOME" or "TMPDIR" or "LANG" or "LC_ALL" or "USER" ||

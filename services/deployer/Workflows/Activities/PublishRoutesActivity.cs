@@ -10,7 +10,10 @@ internal sealed class PublishRoutesActivity(IDeploymentStore store, RouteTableSe
     public override async Task<bool> RunAsync(WorkflowActivityContext context, PublishRoutesInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        await store.UpdateAsync(input.Deployment, record => record with { Routes = input.Routes }, CancellationToken.None);
+        await store.UpdateAsync(
+            input.Deployment,
+            record => record.Generation == input.Generation ? record with { Routes = input.Routes } : null,
+            CancellationToken.None);
         await routes.RefreshAsync(CancellationToken.None);
         return true;
     }

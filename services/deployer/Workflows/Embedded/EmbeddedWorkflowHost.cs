@@ -132,6 +132,13 @@ internal sealed partial class EmbeddedWorkflowHost(
             {
                 completion.TrySetResult(new WorkflowOutcome(instance.Id, false, "the deployer stopped; it resumes on the next start"));
             }
+#pragma warning disable CA1031 // The journal itself failed (a locked or broken store): the waiter must hear of it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogFailed(logger, ex, instance.Id, instance.Workflow);
+                completion.TrySetResult(new WorkflowOutcome(instance.Id, false, ex.Message));
+            }
             finally
             {
                 _running.TryRemove(instance.Id, out _);
