@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelPlatform.AppHost;
+
+// The whole suite on one machine: the deployer (embedded runtime) and the gateway on their usual
+// ports, the Aspire dashboard for their traces, metrics and logs, and the bundled model deployed.
+var builder = DistributedApplication.CreateBuilder(args);
+var data = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".data", "deployer"));
+
+var deployer = builder.AddProject<Projects.ModelPlatform_Deployer>("deployer")
+    .WithHttpEndpoint(port: 5100, name: "http", isProxied: false)
+    .WithEnvironment("Deployer__DataDirectory", data)
+    .WithEnvironment("Deployer__PublicUrl", "http://127.0.0.1:5000")
+    .WithHttpHealthCheck("/readyz");
+
+var gateway = builder.AddProject<Projects.ModelPlatform_Gateway>("gateway")
+    .WithHttpEndpoint(port: 5000, name: "http", isProxied: false)
+    .WithEnvironment("Deployer__Url", deployer.GetEndpoint("http"))
+    .WithHttpHealthCheck("/readyz")
+    .WaitFor(deployer);
+
+builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, async (ready, cancellationToken) =>
+{
+    var logger = ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Quickstart");
+    await QuickstartModel.DeployAsync(
+        new Uri("http://127.0.0.1:5100/"), new Uri("http://127.0.0.1:5000/"), logger, cancellationToken);
+});
+
+builder.Build().Run();
