@@ -30,6 +30,34 @@ public sealed class FailureTests(DeployerFixture deployer) : IClassFixture<Deplo
     }
 
     [Fact]
+    public async Task Traffic_moves_away_from_a_canary_that_keeps_crashing()
+    {
+        var canaryModel = Path.Combine(deployer.ModelsDirectory, "canary.onnx");
+        File.Copy(deployer.AddMulModel, canaryModel, overwrite: true);
+        (await deployer.CreateAsync("flaky", deployer.ModelVariant(), deployer.ModelVariant(uri: canaryModel), Ct)).Dispose();
+        await deployer.WaitForReadyAsync("flaky", Ct);
+        (await deployer.Client.PutAsync("/v1/deployments/flaky/traffic",
+            System.Net.Http.Json.JsonContent.Create(new { canary = 50 }), Ct)).Dispose();
+        await deployer.WaitForAsync("flaky", d => d.Status.ObservedRevision == 2, cancellationToken: Ct);
+
+        // The canary's model goes bad and its replica dies: every restart now fails to load.
+        File.WriteAllText(canaryModel, "corrupted");
+        var canaryPort = DeployerHarness.Port((await deployer.GetAsync("flaky", Ct))!.Status.Variants[VariantNames.Canary].Endpoints.Single());
+        ReplicaProcesses.Kill(deployer.Replicas("flaky").Single(pid => ReplicaProcesses.EnvironmentValue(pid, "PORT") == canaryPort));
+        await deployer.WaitForAsync("flaky", d => d.Status.Variants[VariantNames.Canary].Restarts >= 2, cancellationToken: Ct);
+
+        (await deployer.Client.PutAsync("/v1/deployments/flaky/traffic",
+            System.Net.Http.Json.JsonContent.Create(new { canary = 0 }), Ct)).Dispose();
+        var moved = await deployer.WaitForAsync("flaky", d => d.Status.ObservedRevision == 3, cancellationToken: Ct);
+
+        Assert.NotEqual(DeploymentPhase.Failed, moved.Status.Phase);
+        Assert.Equal(new TrafficSplit(100, 0), moved.Traffic);
+        var weights = (await deployer.RoutesAsync(Ct)).Models.Single(m => m.Name == "flaky").Variants.ToDictionary(v => v.Name, v => v.Weight);
+        Assert.Equal(100, weights[VariantNames.Stable]);
+        Assert.Equal(0, weights[VariantNames.Canary]);
+    }
+
+    [Fact]
     public async Task A_model_that_cannot_load_fails_the_deployment_with_the_reason()
     {
         (await deployer.CreateAsync("broken", deployer.ModelVariant(uri: deployer.BrokenModel), cancellationToken: Ct)).Dispose();

@@ -12,8 +12,8 @@ internal sealed record ReconcileResult(string Deployment, long Generation, bool 
 /// <summary>What a reconcile must make true, read once from the store at its start.</summary>
 internal sealed record ReconcilePlan(string Deployment, long Generation, bool Deleting, IReadOnlyList<PlannedVariant> Variants);
 
-/// <summary>A variant to run and route to.</summary>
-internal sealed record PlannedVariant(string Name, int Weight, ReplicaSetSpec ReplicaSet);
+/// <summary>A variant to run and route to; <paramref name="Routed"/> when its replica set is already in the published routes.</summary>
+internal sealed record PlannedVariant(string Name, int Weight, ReplicaSetSpec ReplicaSet, bool Routed);
 
 internal sealed record GenerationInput(string Deployment, long Generation);
 

@@ -45,7 +45,10 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
             await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), new ProvisionInput(name, plan.Generation, variant.ReplicaSet));
         }
 
-        foreach (var variant in plan.Variants)
+        // A replica set that is already routed needs no readiness gate: gateways keep traffic off its
+        // unhealthy replicas anyway, and an operator moving traffic away from a failing canary (or
+        // scaling a serving variant) must not wait for it to recover first.
+        foreach (var variant in plan.Variants.Where(variant => !variant.Routed))
         {
             var readiness = await context.CallActivityAsync<ReplicaSetReadiness>(nameof(AwaitVariantReadyActivity), variant.ReplicaSet.Id);
             if (!readiness.Ready)

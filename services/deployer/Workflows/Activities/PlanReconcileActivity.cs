@@ -29,6 +29,9 @@ internal sealed class PlanReconcileActivity(IDeploymentStore store) : WorkflowAc
         return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants);
     }
 
-    private static PlannedVariant Planned(DeploymentRecord record, string variant, VariantSpec spec, int weight) =>
-        new(variant, weight, new ReplicaSetSpec(Specs.ReplicaSetId(record.Name, spec), record.Name, variant, spec));
+    private static PlannedVariant Planned(DeploymentRecord record, string variant, VariantSpec spec, int weight)
+    {
+        var id = Specs.ReplicaSetId(record.Name, spec);
+        return new(variant, weight, new ReplicaSetSpec(id, record.Name, variant, spec), record.Routes.Any(route => route.ReplicaSet.Id == id));
+    }
 }
