@@ -73,6 +73,30 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
     }
 
     [Fact]
+    public async Task A_pin_names_a_variant_in_any_case_and_nothing_else()
+    {
+        await suite.DeployAsync("strict", Stable, Canary, 0, Ct);
+
+        Assert.Equal((200, "canary"), await suite.InferAsync("strict", "Canary", Ct));
+        Assert.Equal((200, "stable"), await suite.InferAsync("strict", "STABLE", Ct));
+        Assert.Equal(400, (await suite.InferAsync("strict", "blue", Ct)).Status);
+        var metrics = await suite.Gateway.GetStringAsync("/metrics", Ct);
+        Assert.DoesNotContain("variant=\"blue\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_gateway_answers_the_server_wide_v2_endpoints_itself()
+    {
+        using var live = await suite.Gateway.GetAsync("/v2/health/live", Ct);
+        using var ready = await suite.Gateway.GetAsync("/v2/health/ready", Ct);
+        var metadata = await suite.Gateway.GetFromJsonAsync<JsonObject>("/v2", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("modelplatform-gateway", metadata!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Weights_change_under_load_without_a_failed_request()
     {
         await suite.DeployAsync("moving", Stable, Canary, 10, Ct);

@@ -67,7 +67,7 @@ internal sealed partial class RouteTableService : IDisposable
         }
     }
 
-    /// <summary>Answers as soon as the version passes <paramref name="after"/>, or with the current table when the wait times out.</summary>
+    /// <summary>Answers as soon as the version differs from <paramref name="after"/>, or with the current table when the wait times out.</summary>
     public async Task<RouteTable> WaitForChangeAsync(long after, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -76,7 +76,8 @@ internal sealed partial class RouteTableService : IDisposable
         {
             var changed = Volatile.Read(ref _changed).Task;
             var current = Current;
-            if (current.Version > after)
+            // A caller ahead of us watched a deployer that has since lost its state: answer now.
+            if (current.Version != after)
             {
                 return current;
             }

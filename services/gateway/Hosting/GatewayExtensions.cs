@@ -36,11 +36,10 @@ internal static class GatewayExtensions
         services.AddSingleton<ILoadBalancingPolicy, VariantWeightedPolicy>();
         services.AddSingleton<IPassiveHealthCheckPolicy, FailureCountPassivePolicy>();
         services.AddReverseProxy();
-        services.AddRequestTimeouts();
         services.AddHttpClient(RouteTableWatcher.ClientName, (provider, client) =>
         {
             var deployer = provider.GetRequiredService<IOptions<DeployerConnectionOptions>>().Value;
-            client.BaseAddress = new Uri(deployer.Url);
+            client.BaseAddress = new Uri(deployer.Url.EndsWith('/') ? deployer.Url : deployer.Url + "/");
             client.Timeout = deployer.WatchRequestTimeout;
         });
         services.AddHostedService<RouteTableWatcher>();
@@ -50,7 +49,6 @@ internal static class GatewayExtensions
 
     public static WebApplication MapGateway(this WebApplication app)
     {
-        app.UseRequestTimeouts();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(VariantRoutingMiddleware.InvokeAsync);
@@ -58,6 +56,7 @@ internal static class GatewayExtensions
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
+        app.MapServerEndpoints();
         app.MapUnknownModels();
         return app;
     }

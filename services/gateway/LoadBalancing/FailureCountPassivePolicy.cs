@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Gateway.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -17,26 +17,31 @@ internal sealed class FailureCountPassivePolicy(IDestinationHealthUpdater health
 {
     public const string PolicyName = "FailureCount";
 
-    private readonly ConcurrentDictionary<DestinationState, int> _failures = new();
+    // Keyed weakly: a replica removed from the table takes its count with it.
+    private readonly ConditionalWeakTable<DestinationState, StrongBox<int>> _failures = new();
 
     public string Name => PolicyName;
 
     public void RequestProxied(HttpContext context, ClusterState cluster, DestinationState destination)
     {
         var error = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
+        // What says the replica is broken: it cannot be reached, it times out, it breaks the
+        // connection, or it answers 502/504 itself. A 500 or a 503 is an answer about the request
+        // (bad input, a model not ready), and a client must not be able to evict replicas with them.
         var failed = error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders
             or ForwarderError.RequestBodyDestination or ForwarderError.ResponseBodyDestination
-            || (error == ForwarderError.None && context.Response.StatusCode >= 500);
+            || (error == ForwarderError.None && context.Response.StatusCode is StatusCodes.Status502BadGateway or StatusCodes.Status504GatewayTimeout);
+        var count = _failures.GetValue(destination, static _ => new StrongBox<int>());
         if (!failed)
         {
-            _failures.TryRemove(destination, out _);
+            Interlocked.Exchange(ref count.Value, 0);
             return;
         }
 
         var settings = options.CurrentValue;
-        if (_failures.AddOrUpdate(destination, 1, (_, count) => count + 1) >= settings.PassiveFailureThreshold)
+        if (Interlocked.Increment(ref count.Value) >= settings.PassiveFailureThreshold)
         {
-            _failures.TryRemove(destination, out _);
+            Interlocked.Exchange(ref count.Value, 0);
             health.SetPassive(cluster, destination, DestinationHealth.Unhealthy, settings.PassiveReactivationPeriod);
         }
     }

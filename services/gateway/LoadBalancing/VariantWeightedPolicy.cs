@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -15,8 +16,8 @@ internal sealed class VariantWeightedPolicy : ILoadBalancingPolicy
 {
     public const string PolicyName = "VariantWeighted";
 
-    private readonly ConcurrentDictionary<string, SmoothWeightedRoundRobin> _splits = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> _cursors = new(StringComparer.Ordinal);
+    // Keyed weakly by the cluster: a deleted model's state goes with its cluster.
+    private readonly ConditionalWeakTable<ClusterState, ClusterBalance> _balances = new();
 
     public string Name => PolicyName;
 
@@ -48,11 +49,10 @@ internal sealed class VariantWeightedPolicy : ILoadBalancingPolicy
         else
         {
             var weighted = variants.Where(v => v.Weight > 0).ToList();
-            var split = _splits.GetOrAdd(cluster.ClusterId, _ => new SmoothWeightedRoundRobin());
-            chosen = split.Pick(weighted.Count > 0 ? weighted : [.. variants.Select(v => (v.Name, 1))]);
+            chosen = Balance(cluster).Split.Pick(weighted.Count > 0 ? weighted : [.. variants.Select(v => (v.Name, 1))]);
         }
 
-        var cursor = _cursors.AddOrUpdate($"{cluster.ClusterId}/{chosen}", 0, (_, value) => unchecked(value + 1));
+        var cursor = Balance(cluster).Next(chosen);
         var replicas = 0;
         foreach (var destination in availableDestinations)
         {
@@ -69,5 +69,17 @@ internal sealed class VariantWeightedPolicy : ILoadBalancingPolicy
         }
 
         return availableDestinations[0];
+    }
+
+    private ClusterBalance Balance(ClusterState cluster) => _balances.GetValue(cluster, static _ => new ClusterBalance());
+
+    /// <summary>A cluster's variant split and, per variant, where its replica round-robin stands.</summary>
+    private sealed class ClusterBalance
+    {
+        private readonly ConcurrentDictionary<string, StrongBox<int>> _cursors = new(StringComparer.Ordinal);
+
+        public SmoothWeightedRoundRobin Split { get; } = new();
+
+        public int Next(string variant) => Interlocked.Increment(ref _cursors.GetOrAdd(variant, static _ => new StrongBox<int>(-1)).Value);
     }
 }

@@ -4,4 +4,10 @@ namespace ModelPlatform.Gateway.Proxy;
 internal static class VariantHeaders
 {
     public const string Name = "x-model-variant";
+
+    /// <summary>The variant a pin names, in its canonical spelling, or null for a name that is not a variant.</summary>
+    public static string? Normalize(string value) =>
+        string.Equals(value, Contracts.VariantNames.Stable, StringComparison.OrdinalIgnoreCase) ? Contracts.VariantNames.Stable
+        : string.Equals(value, Contracts.VariantNames.Canary, StringComparison.OrdinalIgnoreCase) ? Contracts.VariantNames.Canary
+        : null;
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Gateway.Configuration;
 using ModelPlatform.Gateway.LoadBalancing;
+using ModelPlatform.Gateway.Routing;
 using ModelPlatform.Gateway.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -22,8 +23,18 @@ internal static class VariantRoutingMiddleware
         var proxy = context.GetReverseProxyFeature();
         var model = proxy.Route.Config.Metadata?.GetValueOrDefault(VariantMetadata.Model) ?? string.Empty;
         var metrics = context.RequestServices.GetRequiredService<GatewayMetrics>();
-        var pinned = context.Request.Headers[VariantHeaders.Name].ToString();
+        var header = context.Request.Headers[VariantHeaders.Name].ToString();
+        var pinned = header.Length == 0 ? string.Empty : VariantHeaders.Normalize(header);
+        if (pinned is null)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
+                $"{VariantHeaders.Name} must be '{Contracts.VariantNames.Stable}' or '{Contracts.VariantNames.Canary}', not '{Truncate(header)}'.");
+            metrics.Record(model, string.Empty, StatusCodes.Status400BadRequest, Stopwatch.GetElapsedTime(started));
+            return;
+        }
 
+        // The pin is the gateway's business, not the model's.
+        context.Request.Headers.Remove(VariantHeaders.Name);
         if (pinned.Length > 0)
         {
             proxy.AvailableDestinations = [.. proxy.AvailableDestinations.Where(d => VariantMetadata.VariantOf(d) == pinned)];
@@ -34,7 +45,7 @@ internal static class VariantRoutingMiddleware
             var detail = pinned.Length > 0
                 ? $"Model '{model}' has no healthy replica of variant '{pinned}'."
                 : $"Model '{model}' has no healthy replica.";
-            await WriteUnavailableAsync(context, detail);
+            await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "No healthy replica", detail);
             metrics.Record(model, pinned, StatusCodes.Status503ServiceUnavailable, Stopwatch.GetElapsedTime(started));
             return;
         }
@@ -61,54 +72,70 @@ internal static class VariantRoutingMiddleware
     }
 
     /// <summary>
-    /// A replica that refuses the connection (it died a moment ago, before health checks noticed)
-    /// is not the client's problem: the request goes to another healthy replica, up to
-    /// <see cref="GatewayOptions.MaxAttempts"/> tries. Passive health marks the failed one meanwhile.
-    /// Only failures before any response byte reached the client are retried.
+    /// A replica that dies (a moment ago, before health checks noticed) is not the client's problem:
+    /// the request goes to another healthy replica, up to <see cref="GatewayOptions.MaxAttempts"/>
+    /// tries, while passive health marks the dead one. A failure to connect is always retried:
+    /// nothing reached the model. A connection lost before the answer is retried only when running
+    /// the request twice is harmless: GET and HEAD, and Open Inference Protocol calls, which compute
+    /// a function of their input (routes marked <see cref="ProxyConfigBuilder.IdempotentRoute"/>).
+    /// The body of those is buffered (in memory up to 1 MiB) so it can be sent again.
     /// </summary>
     private static async Task ForwardWithRetryAsync(HttpContext context, IReverseProxyFeature proxy, Func<Task> next)
     {
         var maxAttempts = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxAttempts;
-        if (maxAttempts > 1)
+        var idempotent = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ||
+            proxy.Route.Config.Metadata?.ContainsKey(ProxyConfigBuilder.IdempotentRoute) == true;
+        if (maxAttempts > 1 && idempotent)
         {
-            context.Request.EnableBuffering();
+            context.Request.EnableBuffering(bufferThreshold: 1024 * 1024);
         }
 
         // Load balancing narrows AvailableDestinations to its pick, so remember the full set.
-        var candidates = proxy.AvailableDestinations.ToList();
+        var candidates = maxAttempts > 1 ? proxy.AvailableDestinations.ToList() : null;
         for (var attempt = 1; ; attempt++)
         {
             await next();
-            if (attempt >= maxAttempts || context.Response.HasStarted ||
-                context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request } ||
+            if (candidates is null || attempt >= maxAttempts || context.Response.HasStarted ||
+                context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request, Exception: var error } ||
+                !(idempotent || IsConnectionFailure(error)) ||
                 proxy.ProxiedDestination is not { } failed)
             {
                 return;
             }
 
             candidates.Remove(failed);
-            if (candidates.Count == 0)
+            if (candidates.Count == 0 || (context.Request.Body.CanSeek is false && idempotent))
             {
                 return;
             }
 
+            if (context.Request.Body.CanSeek)
+            {
+                context.Request.Body.Position = 0;
+            }
+
             proxy.AvailableDestinations = candidates.ToList();
-            context.Request.Body.Position = 0;
             context.Features.Set<IForwarderErrorFeature>(null);
-            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.Clear();
         }
     }
 
-    private static Task WriteUnavailableAsync(HttpContext context, string detail)
+    private static bool IsConnectionFailure(Exception? error) =>
+        error is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } ||
+        error?.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
+
+    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
     {
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.StatusCode = status;
         return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = new ProblemDetails
             {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "No healthy replica",
+                Status = status,
+                Title = title,
                 Detail = detail,
             },
         }).AsTask();

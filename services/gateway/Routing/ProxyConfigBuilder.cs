@@ -17,6 +17,9 @@ namespace ModelPlatform.Gateway.Routing;
 /// </summary>
 internal static class ProxyConfigBuilder
 {
+    /// <summary>Route metadata key: requests on this route may be sent twice (see the retry in the proxy pipeline).</summary>
+    public const string IdempotentRoute = "idempotent";
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(RouteTable table, GatewayOptions options)
     {
         var routes = new List<RouteConfig>();
@@ -31,8 +34,9 @@ internal static class ProxyConfigBuilder
                 LoadBalancingPolicy = VariantWeightedPolicy.PolicyName,
                 Destinations = model.Variants
                     .SelectMany(variant => variant.Endpoints.Select(endpoint => (variant, endpoint)))
+                    .DistinctBy(pair => pair.endpoint, StringComparer.Ordinal)
                     .ToDictionary(
-                        pair => $"{pair.variant.Name}|{pair.endpoint}",
+                        pair => pair.endpoint,
                         pair => new DestinationConfig
                         {
                             Address = pair.endpoint,
@@ -61,14 +65,16 @@ internal static class ProxyConfigBuilder
                     },
                 },
                 SessionAffinity = options.StickySessions
-                    ? new SessionAffinityConfig { Enabled = true, Policy = "Cookie", AffinityKeyName = ".ModelPlatform.Replica" }
+                    ? new SessionAffinityConfig { Enabled = true, Policy = "HashCookie", AffinityKeyName = ".ModelPlatform.Replica" }
                     : null,
                 HttpRequest = new ForwarderRequestConfig { ActivityTimeout = options.RequestTimeout },
                 Metadata = metadata,
             });
 
-            routes.Add(Route($"v2-{model.Name}", clusterId, $"/v2/models/{model.Name}/{{**rest}}", metadata, options, null));
-            routes.Add(Route($"v2-{model.Name}-root", clusterId, $"/v2/models/{model.Name}", metadata, options, null));
+            // Open Inference Protocol calls compute a function of their input: safe to send again.
+            var v2 = new Dictionary<string, string>(metadata) { [IdempotentRoute] = "true" };
+            routes.Add(Route($"v2-{model.Name}", clusterId, $"/v2/models/{model.Name}/{{**rest}}", v2, options, null));
+            routes.Add(Route($"v2-{model.Name}-root", clusterId, $"/v2/models/{model.Name}", v2, options, null));
             routes.Add(Route($"prefix-{model.Name}", clusterId, $"/models/{model.Name}/{{**rest}}", metadata, options,
                 [new Dictionary<string, string> { ["PathRemovePrefix"] = $"/models/{model.Name}" }]));
         }
@@ -85,7 +91,6 @@ internal static class ProxyConfigBuilder
             Match = new RouteMatch { Path = path },
             Metadata = metadata,
             MaxRequestBodySize = options.MaxRequestBodyBytes,
-            Timeout = options.RequestTimeout,
             Transforms = transforms,
         };
 }

@@ -33,9 +33,9 @@ internal sealed partial class RouteTableWatcher(
             var version = state.Table?.Version;
             try
             {
-                var path = version is null ? "/v1/routes" : $"/v1/routes?watch=true&after={version}";
-                var table = await client.GetFromJsonAsync<RouteTable>(path, Json, stoppingToken)
-                    ?? throw new InvalidDataException("The deployer answered an empty route table.");
+                // Relative, so a base path in Deployer:Url (a Dapr invoke URL, say) is kept.
+                var path = version is null ? "v1/routes" : $"v1/routes?watch=true&after={version}";
+                var table = Validate(await client.GetFromJsonAsync<RouteTable>(path, Json, stoppingToken));
 
                 // A version below ours means the deployer lost its state and starts over: follow it.
                 if (table.Version != version)
@@ -56,7 +56,13 @@ internal sealed partial class RouteTableWatcher(
             {
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidDataException)
+            catch (TaskCanceledException) when (version is not null && !stoppingToken.IsCancellationRequested)
+            {
+                // The long poll outlived our HTTP timeout (a deployer configured with a longer watch): poll again.
+            }
+#pragma warning disable CA1031 // Whatever goes wrong, the last table keeps serving and the watch retries.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 state.Unreachable(ex.Message);
                 LogUnreachable(logger, deployer.Value.Url, ex.Message, delay.TotalMilliseconds);
@@ -64,6 +70,17 @@ internal sealed partial class RouteTableWatcher(
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, deployer.Value.MaxReconnectDelay.Ticks));
             }
         }
+    }
+
+    private static RouteTable Validate(RouteTable? table)
+    {
+        if (table?.Models is null || table.Models.Any(model => model?.Name is null || model.Variants is null ||
+                model.Variants.Any(variant => variant?.Name is null || variant.Endpoints is null || variant.Weight is < 0 or > 100)))
+        {
+            throw new InvalidDataException("The deployer answered a malformed route table.");
+        }
+
+        return table;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Route table version {Version} applied: {Models} models")]

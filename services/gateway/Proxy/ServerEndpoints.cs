@@ -1,0 +1,35 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ModelPlatform.Gateway.Routing;
+
+namespace ModelPlatform.Gateway.Proxy;
+
+/// <summary>
+/// The server-wide part of the Open Inference Protocol, answered by the gateway itself, so that a
+/// V2 client that checks the server before calling a model finds one server hosting every model.
+/// </summary>
+internal static class ServerEndpoints
+{
+    private static readonly string Version =
+        typeof(ServerEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static IEndpointRouteBuilder MapServerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var v2 = app.MapGroup("/v2").WithTags("Server");
+        v2.MapGet("", () => TypedResults.Ok(new ServerMetadata("modelplatform-gateway", Version, [])))
+            .WithSummary("Server metadata.");
+        v2.MapGet("/health/live", () => TypedResults.Ok())
+            .WithSummary("200 while the gateway is up.");
+        v2.MapGet("/health/ready", Ready)
+            .WithSummary("200 once the gateway routes by a route table.");
+        return app;
+    }
+
+    private static Results<Ok, ProblemHttpResult> Ready(RouteTableState state) =>
+        state.Table is not null
+            ? TypedResults.Ok()
+            : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: "No route table from the deployer yet.");
+
+    /// <summary>V2 server metadata.</summary>
+    internal sealed record ServerMetadata(string Name, string Version, IReadOnlyList<string> Extensions);
+}
