@@ -10,7 +10,8 @@ internal sealed record ReconcileInput(string Deployment);
 internal sealed record ReconcileResult(string Deployment, long Generation, bool Succeeded, string? Error);
 
 /// <summary>What a reconcile must make true, read once from the store at its start.</summary>
-internal sealed record ReconcilePlan(string Deployment, long Generation, bool Deleting, IReadOnlyList<PlannedVariant> Variants);
+/// <remarks><paramref name="Retiring"/>: the deployment's replica sets that run now and the plan does not keep.</remarks>
+internal sealed record ReconcilePlan(string Deployment, long Generation, bool Deleting, IReadOnlyList<PlannedVariant> Variants, IReadOnlyList<string> Retiring);
 
 /// <summary>A variant to run and route to; <paramref name="Routed"/> when its replica set is already in the published routes.</summary>
 internal sealed record PlannedVariant(string Name, int Weight, ReplicaSetSpec ReplicaSet, bool Routed);

@@ -61,9 +61,14 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
 
         var routes = plan.Variants.Select(variant => new Domain.PublishedVariant(variant.Name, variant.Weight, variant.ReplicaSet)).ToList();
         await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, routes));
-        await context.CreateTimer(DrainDelay);
-        await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
-            new RemoveReplicaSetsInput(name, plan.Generation, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
+        // Only a change that retires replica sets (a new revision, a promotion, a rollback) pays the
+        // drain delay; a weight change keeps every set and lets the next change start at once.
+        if (plan.Retiring.Count > 0)
+        {
+            await context.CreateTimer(DrainDelay);
+            await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
+                new RemoveReplicaSetsInput(name, plan.Generation, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
+        }
         await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, true, null));
         return new ReconcileResult(name, plan.Generation, true, null);
     }

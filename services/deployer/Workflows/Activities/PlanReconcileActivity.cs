@@ -7,7 +7,7 @@ using ModelPlatform.Deployer.State;
 namespace ModelPlatform.Deployer.Workflows.Activities;
 
 /// <summary>Reads the desired state once, so that the workflow's decisions are journaled and replay the same.</summary>
-internal sealed class PlanReconcileActivity(IDeploymentStore store) : WorkflowActivity<ReconcileInput, ReconcilePlan?>
+internal sealed class PlanReconcileActivity(IDeploymentStore store, IReplicaProvisioner provisioner) : WorkflowActivity<ReconcileInput, ReconcilePlan?>
 {
     public override async Task<ReconcilePlan?> RunAsync(WorkflowActivityContext context, ReconcileInput input)
     {
@@ -26,7 +26,12 @@ internal sealed class PlanReconcileActivity(IDeploymentStore store) : WorkflowAc
             variants.Add(Planned(record, VariantNames.Canary, canary, record.CanaryWeight));
         }
 
-        return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants);
+        var kept = record.Deleting ? [] : variants.Select(variant => variant.ReplicaSet.Id).ToHashSet(StringComparer.Ordinal);
+        var retiring = provisioner.ReplicaSets()
+            .Where(set => !kept.Contains(set) && provisioner.Observe(set)?.Deployment == record.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants, retiring);
     }
 
     private static PlannedVariant Planned(DeploymentRecord record, string variant, VariantSpec spec, int weight)
