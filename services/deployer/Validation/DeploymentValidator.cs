@@ -167,7 +167,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             return;
         }
 
-        if (!ModelUris.TryGetLocalPath(model.Uri, out var file, out var error))
+        if (!ModelUri.TryGetLocalPath(model.Uri, requireAbsolute: true, out var file, out var error))
         {
             errors.Add($"{path}.uri", error!);
         }

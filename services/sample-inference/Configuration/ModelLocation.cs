@@ -1,3 +1,5 @@
+using ModelPlatform.Contracts;
+
 namespace ModelPlatform.SampleInference.Configuration;
 
 /// <summary>Resolves where the model file is and what it is called, from the options.</summary>
@@ -16,25 +18,12 @@ internal static class ModelLocation
             return true;
         }
 
-        path = modelUri;
-        if (modelUri.Contains("://", StringComparison.Ordinal))
+        if (!ModelUri.TryGetLocalPath(modelUri, requireAbsolute: false, out path, out var problem))
         {
-            if (!Uri.TryCreate(modelUri, UriKind.Absolute, out var uri))
-            {
-                error = $"MODEL_URI '{modelUri}' is not a valid URI.";
-                return false;
-            }
-
-            if (!uri.IsFile)
-            {
-                error = $"MODEL_URI scheme '{uri.Scheme}' is not supported: use a file path or a file:// URI.";
-                return false;
-            }
-
-            path = uri.LocalPath;
+            error = $"MODEL_URI {problem}";
+            return false;
         }
 
-        path = Path.GetFullPath(path);
         return true;
     }
 
