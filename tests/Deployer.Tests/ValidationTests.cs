@@ -99,6 +99,7 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         using var response = await deployer.Client.GetAsync("/v1/deployments/nobody", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("nobody", (await DeployerHarness.ProblemAsync(response, Ct))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 

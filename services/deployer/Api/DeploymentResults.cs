@@ -1,24 +1,19 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace ModelPlatform.Deployer.Api;
 
 /// <summary>The problem details the deployer answers with.</summary>
 internal static class DeploymentResults
 {
-    public static NotFound<ProblemDetails> NotFound(string name) => TypedResults.NotFound(new ProblemDetails
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "Deployment not found",
-        Detail = $"There is no deployment named '{name}'.",
-    });
+    public static ProblemHttpResult NotFound(string name) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "Deployment not found",
+        detail: $"There is no deployment named '{name}'.");
 
-    public static Conflict<ProblemDetails> Conflict(string detail) => TypedResults.Conflict(new ProblemDetails
-    {
-        Status = StatusCodes.Status409Conflict,
-        Title = "Conflict",
-        Detail = detail,
-    });
+    public static ProblemHttpResult Conflict(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: "Conflict",
+        detail: detail);
 
     public static ProblemHttpResult PreconditionFailed(string name, string current) => TypedResults.Problem(
         statusCode: StatusCodes.Status412PreconditionFailed,

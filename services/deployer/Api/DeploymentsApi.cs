@@ -48,7 +48,7 @@ internal static class DeploymentsApi
         IReplicaProvisioner Provisioner,
         TimeProvider Time);
 
-    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, Conflict<ProblemDetails>>> Create(
+    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, ProblemHttpResult>> Create(
         HttpContext context, [AsParameters] Services services)
     {
         var (request, errors) = await JsonBody.ReadAsync<DeploymentRequest>(context.Request, context.RequestAborted);
@@ -85,13 +85,13 @@ internal static class DeploymentsApi
         return TypedResults.Ok(new DeploymentList([.. stored.Select(s => services.Describer.Describe(s.Record))]));
     }
 
-    internal static async Task<Results<Ok<Deployment>, NotFound<ProblemDetails>>> Get(string name, HttpContext context, [AsParameters] Services services)
+    internal static async Task<Results<Ok<Deployment>, ProblemHttpResult>> Get(string name, HttpContext context, [AsParameters] Services services)
     {
         var stored = await services.Store.GetAsync(name, context.RequestAborted);
         return stored is null ? DeploymentResults.NotFound(name) : TypedResults.Ok(Answer(context, services, stored.Record));
     }
 
-    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> Replace(
+    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, ProblemHttpResult>> Replace(
         string name, HttpContext context, [AsParameters] Services services)
     {
         var (request, errors) = await JsonBody.ReadAsync<DeploymentRequest>(context.Request, context.RequestAborted);
@@ -109,12 +109,7 @@ internal static class DeploymentsApi
         });
         if (outcome.Result is not null)
         {
-            return outcome.Result switch
-            {
-                Conflict<ProblemDetails> conflict => conflict,
-                ProblemHttpResult problem => problem,
-                _ => throw new InvalidOperationException("unexpected result"),
-            };
+            return (ProblemHttpResult)outcome.Result;
         }
 
         if (outcome.Record is null && context.Request.Headers.IfMatch.Count > 0)
@@ -144,7 +139,7 @@ internal static class DeploymentsApi
             : TypedResults.Ok(Answer(context, services, outcome.Record));
     }
 
-    internal static async Task<Results<Accepted<Deployment>, NotFound<ProblemDetails>, ProblemHttpResult>> Delete(
+    internal static async Task<Results<Accepted<Deployment>, ProblemHttpResult>> Delete(
         string name, HttpContext context, [AsParameters] Services services)
     {
         var outcome = await ChangeAsync(name, context, services, current => current with { Deleting = true }, allowWhileDeleting: true);
@@ -156,7 +151,7 @@ internal static class DeploymentsApi
         };
     }
 
-    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> SetTraffic(
+    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, ProblemHttpResult>> SetTraffic(
         string name, HttpContext context, [AsParameters] Services services)
     {
         var (traffic, errors) = await JsonBody.ReadAsync<TrafficRequest>(context.Request, context.RequestAborted);
@@ -180,14 +175,12 @@ internal static class DeploymentsApi
         {
             Accepted<Deployment> accepted => accepted,
             Ok<Deployment> ok => ok,
-            NotFound<ProblemDetails> notFound => notFound,
-            Conflict<ProblemDetails> conflict => conflict,
             ProblemHttpResult problem => problem,
             var other => throw new InvalidOperationException($"Unexpected result {other}."),
         };
     }
 
-    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> Promote(
+    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ProblemHttpResult>> Promote(
         string name, HttpContext context, [AsParameters] Services services)
     {
         var noCanary = false;
@@ -201,7 +194,7 @@ internal static class DeploymentsApi
             : Finish(name, context, services, outcome);
     }
 
-    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> Rollback(
+    internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ProblemHttpResult>> Rollback(
         string name, HttpContext context, [AsParameters] Services services)
     {
         var noCanary = false;
@@ -215,7 +208,7 @@ internal static class DeploymentsApi
             : Finish(name, context, services, outcome);
     }
 
-    internal static async Task<Results<ContentHttpResult, NotFound<ProblemDetails>, ValidationProblem>> Logs(
+    internal static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Logs(
         string name, string? variant, int? replica, int? tail, [AsParameters] Services services, CancellationToken cancellationToken)
     {
         variant ??= VariantNames.Stable;
@@ -236,14 +229,13 @@ internal static class DeploymentsApi
 
         var text = await services.Provisioner.ReadLogAsync(Specs.ReplicaSetId(name, spec), replica ?? 0, tail ?? 200, cancellationToken);
         return text is null
-            ? TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No logs", Detail = $"Replica {replica ?? 0} of the {variant} variant of '{name}' has written no log." })
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No logs", detail: $"Replica {replica ?? 0} of the {variant} variant of '{name}' has written no log.")
             : TypedResults.Text(text, "text/plain");
     }
 
-    private static Results<Accepted<Deployment>, Ok<Deployment>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult> Finish(
+    private static Results<Accepted<Deployment>, Ok<Deployment>, ProblemHttpResult> Finish(
         string name, HttpContext context, Services services, ChangeOutcome outcome) => outcome switch
         {
-            { Result: Conflict<ProblemDetails> conflict } => conflict,
             { Result: ProblemHttpResult problem } => problem,
             { Record: null } => DeploymentResults.NotFound(name),
             { Changed: true } => TypedResults.Accepted($"/v1/deployments/{name}", Answer(context, services, outcome.Record)),
