@@ -6,8 +6,6 @@ namespace ModelPlatform.SampleInference.Protocol;
 /// <summary>The Open Inference Protocol's tensor datatypes and their ONNX Runtime counterparts.</summary>
 internal static class V2Datatype
 {
-    public const string Bytes = "BYTES";
-
     private static readonly FrozenDictionary<string, TensorElementType> ByName = new Dictionary<string, TensorElementType>(StringComparer.Ordinal)
     {
         ["BOOL"] = TensorElementType.Bool,
@@ -23,7 +21,7 @@ internal static class V2Datatype
         ["BF16"] = TensorElementType.BFloat16,
         ["FP32"] = TensorElementType.Float,
         ["FP64"] = TensorElementType.Double,
-        [Bytes] = TensorElementType.String,
+        ["BYTES"] = TensorElementType.String,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<TensorElementType, string> ByElementType =
