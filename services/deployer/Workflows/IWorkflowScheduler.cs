@@ -13,5 +13,5 @@ internal interface IWorkflowScheduler
     Task<WorkflowOutcome?> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken);
 }
 
-/// <summary>How a workflow instance ended.</summary>
-internal sealed record WorkflowOutcome(string InstanceId, bool Succeeded, string? Error);
+/// <summary>How a workflow instance ended, with its output as JSON when it succeeded.</summary>
+internal sealed record WorkflowOutcome(string InstanceId, bool Succeeded, string? Error, string? Output = null);

@@ -179,7 +179,7 @@ internal sealed class EmbeddedWorkflowContext(
         var error = outcome.Succeeded
             ? null
             : JsonSerializer.Serialize(new WorkflowTaskFailureDetails("ChildWorkflowFailed", outcome.Error ?? "failed", null), EmbeddedWorkflowHost.Json);
-        return Result<T>(await RecordAsync(sequence, "child", workflowName, outcome.Succeeded ? "null" : null, error));
+        return Result<T>(await RecordAsync(sequence, "child", workflowName, outcome.Succeeded ? outcome.Output ?? "null" : null, error));
     }
 
     private static TimeSpan RetryDelay(WorkflowRetryPolicy policy, int attempt)

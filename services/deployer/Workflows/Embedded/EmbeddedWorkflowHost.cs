@@ -68,7 +68,7 @@ internal sealed partial class EmbeddedWorkflowHost(
         }
 
         return await journal.GetInstanceAsync(instanceId, cancellationToken) is { } stored
-            ? new WorkflowOutcome(instanceId, stored.Status == WorkflowStatus.Completed, stored.Error)
+            ? new WorkflowOutcome(instanceId, stored.Status == WorkflowStatus.Completed, stored.Error, stored.Output)
             : null;
     }
 
@@ -167,9 +167,9 @@ internal sealed partial class EmbeddedWorkflowHost(
                     continue;
                 }
 
-                await journal.UpdateInstanceAsync(
-                    instance.Id, WorkflowStatus.Completed, null, JsonSerializer.Serialize(output, workflow.OutputType, Json), null, CancellationToken.None);
-                return new WorkflowOutcome(instance.Id, true, null);
+                var json = JsonSerializer.Serialize(output, workflow.OutputType, Json);
+                await journal.UpdateInstanceAsync(instance.Id, WorkflowStatus.Completed, null, json, null, CancellationToken.None);
+                return new WorkflowOutcome(instance.Id, true, null, json);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
