@@ -17,6 +17,7 @@ internal sealed partial class RouteTableService : IDisposable
     private readonly ILogger<RouteTableService> _logger;
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private RouteTable _current = RouteTable.Empty;
+    private int _refreshRequests;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RouteTableService(IDeploymentStore store, IReplicaProvisioner provisioner, ILogger<RouteTableService> logger)
@@ -24,7 +25,7 @@ internal sealed partial class RouteTableService : IDisposable
         _store = store;
         _provisioner = provisioner;
         _logger = logger;
-        provisioner.ReplicasChanged += deployment => _ = RefreshInBackgroundAsync();
+        provisioner.ReplicasChanged += _ => RequestRefresh();
     }
 
     public void Dispose() => _rebuild.Dispose();
@@ -93,7 +94,30 @@ internal sealed partial class RouteTableService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Readiness flips come in bursts (a deploy of many replicas); they share rebuilds: one runs at a
+    /// time, and the requests that arrive meanwhile are served by one more rebuild after it.
+    /// </summary>
+    private void RequestRefresh()
+    {
+        if (Interlocked.Increment(ref _refreshRequests) == 1)
+        {
+            _ = Task.Run(RefreshInBackgroundAsync);
+        }
+    }
+
     private async Task RefreshInBackgroundAsync()
+    {
+        int served;
+        do
+        {
+            served = Volatile.Read(ref _refreshRequests);
+            await RefreshOnceAsync();
+        }
+        while (Interlocked.Add(ref _refreshRequests, -served) > 0);
+    }
+
+    private async Task RefreshOnceAsync()
     {
         try
         {
