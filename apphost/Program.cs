@@ -11,6 +11,7 @@ var deployer = builder.AddProject<Projects.ModelPlatform_Deployer>("deployer")
     .WithHttpEndpoint(port: 5100, name: "http", isProxied: false)
     .WithEnvironment("Deployer__DataDirectory", data)
     .WithEnvironment("Deployer__PublicUrl", "http://127.0.0.1:5000")
+    .WithEnvironment("Deployer__ModelRoots__0", Path.GetDirectoryName(QuickstartModel.BundledModelPath)!)
     .WithHttpHealthCheck("/readyz");
 
 var gateway = builder.AddProject<Projects.ModelPlatform_Gateway>("gateway")

@@ -39,6 +39,8 @@ var deployerPort = FreePort.Next();
 await using var deployer = ServerProcess.Start(deployerDll, deployerPort, new Dictionary<string, string>
 {
     ["Deployer__DataDirectory"] = Path.Combine(root, "data"),
+    ["Deployer__ModelRoots__0"] = root,
+    ["Deployer__ModelRoots__1"] = Path.GetDirectoryName(resnet)!,
     ["Deployer__Processes__InferenceServerPath"] = serverDll,
     ["Logging__LogLevel__Default"] = "Warning",
 }, "--urls", $"http://127.0.0.1:{deployerPort}");

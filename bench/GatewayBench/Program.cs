@@ -28,6 +28,7 @@ var deployerPort = FreePort.Next();
 await using var deployer = ServerProcess.Start(Built("deployer", "ModelPlatform.Deployer"), deployerPort, new Dictionary<string, string>
 {
     ["Deployer__DataDirectory"] = Path.Combine(root, "data"),
+    ["Deployer__ModelRoots__0"] = root,
     ["Deployer__Processes__InferenceServerPath"] = Built("sample-inference", "ModelPlatform.SampleInference"),
     ["Logging__LogLevel__Default"] = "Warning",
 }, "--urls", $"http://127.0.0.1:{deployerPort}");

@@ -67,7 +67,30 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         var problem = await DeployerHarness.ProblemAsync(response, Ct);
         var errors = problem["errors"]!.AsObject();
         Assert.True(errors.ContainsKey(field), $"{because}: expected an error for '{field}', got {errors.ToJsonString()}");
-        Assert.Empty((await deployer.Client.GetFromJsonAsync<JsonObject>("/v1/deployments", Ct))!["items"]!.AsArray());
+        Assert.DoesNotContain((await deployer.Client.GetFromJsonAsync<JsonObject>("/v1/deployments", Ct))!["items"]!.AsArray(),
+            item => item!["name"]!.GetValue<string>() != "rooted");
+    }
+
+    [Fact]
+    public async Task A_model_outside_the_model_roots_is_refused_however_it_is_reached()
+    {
+        var outside = Path.Combine(Path.GetDirectoryName(deployer.ModelsDirectory)!, "outside.onnx");
+        File.Copy(deployer.AddMulModel, outside, overwrite: true);
+        var escape = Path.Combine(deployer.ModelsDirectory, "escape.onnx");
+        var inside = Path.Combine(deployer.ModelsDirectory, "alias.onnx");
+        File.CreateSymbolicLink(escape, outside);
+        File.CreateSymbolicLink(inside, deployer.AddMulModel);
+
+        foreach (var uri in new[] { outside, $"{deployer.ModelsDirectory}/../outside.onnx", escape, new Uri(escape).AbsoluteUri })
+        {
+            using var refused = await deployer.CreateAsync("rooted", deployer.ModelVariant(uri: uri), cancellationToken: Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = (await DeployerHarness.ProblemAsync(refused, Ct))["errors"]!["stable.model.uri"]!.AsArray();
+            Assert.Contains("outside the model roots", errors[0]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        using var accepted = await deployer.CreateAsync("rooted", deployer.ModelVariant(uri: inside, replicas: 0), cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public class DeployerHarness : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["Deployer__DataDirectory"] = DataDirectory,
+            ["Deployer__ModelRoots__0"] = ModelsDirectory,
             ["Deployer__WatchTimeout"] = "00:00:02",
             ["Deployer__ReadyTimeout"] = "00:01:00",
             ["Deployer__MaxFailedStarts"] = "2",

@@ -16,6 +16,12 @@ public sealed class DeployerOptions
     [Url]
     public string PublicUrl { get; set; } = "http://127.0.0.1:5000";
 
+    /// <summary>
+    /// Folders a <c>model.uri</c> must resolve into (after <c>..</c> and symbolic links); the
+    /// reference server's bundled models folder is always one.
+    /// </summary>
+    public List<string> ModelRoots { get; set; } = [];
+
     /// <summary>Which provisioner runs replicas: <c>Processes</c> (embedded) for now.</summary>
     public ProvisionerKind Provisioner { get; set; } = ProvisionerKind.Processes;
 

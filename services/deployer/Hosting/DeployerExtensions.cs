@@ -66,6 +66,7 @@ internal static class DeployerExtensions
         services.AddSingleton<RouteTableService>();
         services.AddSingleton<DeploymentCoordinator>();
         services.AddSingleton<DeploymentDescriber>();
+        services.AddSingleton<ModelRoots>();
         services.AddSingleton<DeploymentValidator>();
 
         // Order matters: adopt running replicas, then resume journaled workflows, then reconcile the rest.

@@ -11,7 +11,7 @@ namespace ModelPlatform.Deployer.Validation;
 /// Checks a deployment request field by field and names every problem, keyed by the field's JSON
 /// path (<c>stable.resources.cpu</c>), so the answer is RFC 9457 problem details a client can show.
 /// </summary>
-internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options)
+internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options, ModelRoots roots)
 {
     /// <summary>63 (a DNS label, the limit of a Kubernetes object name) less the 11 characters of a replica set's "-{hash}".</summary>
     public const int MaxNameLength = 52;
@@ -170,6 +170,10 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         if (!ModelUri.TryGetLocalPath(model.Uri, requireAbsolute: true, out var file, out var error))
         {
             errors.Add($"{path}.uri", error!);
+        }
+        else if (!roots.Contains(file))
+        {
+            errors.Add($"{path}.uri", $"'{file}' is outside the model roots ({string.Join(", ", roots.Folders)}); add its folder to Deployer:ModelRoots.");
         }
         else if (options.Value.Provisioner == ProvisionerKind.Processes && !File.Exists(file))
         {
