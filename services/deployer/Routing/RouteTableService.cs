@@ -1,4 +1,5 @@
 using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Common;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.State;
 
@@ -18,7 +19,7 @@ internal sealed partial class RouteTableService : IDisposable
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private RouteTable _current = RouteTable.Empty;
     private int _refreshRequests;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _changed = new();
 
     public RouteTableService(IDeploymentStore store, IReplicaProvisioner provisioner, ILogger<RouteTableService> logger)
     {
@@ -59,7 +60,7 @@ internal sealed partial class RouteTableService : IDisposable
 
             var next = new RouteTable(await _store.NextRouteVersionAsync(cancellationToken), models);
             Volatile.Write(ref _current, next);
-            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            _changed.Signal();
             return next;
         }
         finally
@@ -75,7 +76,7 @@ internal sealed partial class RouteTableService : IDisposable
         deadline.CancelAfter(timeout);
         while (true)
         {
-            var changed = Volatile.Read(ref _changed).Task;
+            var changed = _changed.Changed;
             var current = Current;
             // A caller ahead of us watched a deployer that has since lost its state: answer now.
             if (current.Version != after)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Common;
 using ModelPlatform.Deployer.Configuration;
 
 namespace ModelPlatform.Deployer.Provisioning.Processes;
@@ -248,15 +249,14 @@ internal sealed partial class ProcessProvisioner(
     /// <summary>The replicas of one set, and a signal that completes whenever one of them changes.</summary>
     private sealed class ReplicaSet(ReplicaSetSpec spec)
     {
-        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ChangeSignal _changed = new();
 
         public ReplicaSetSpec Spec { get; set; } = spec;
 
         public List<ProcessReplica> Replicas { get; } = [];
 
-        public Task Changed => Volatile.Read(ref _changed).Task;
+        public Task Changed => _changed.Changed;
 
-        public void Signal() =>
-            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        public void Signal() => _changed.Signal();
     }
 }
