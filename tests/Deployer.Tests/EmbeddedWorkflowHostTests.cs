@@ -33,6 +33,7 @@ public sealed class EmbeddedWorkflowHostTests : IDisposable
 
         Assert.True(outcome!.Succeeded, outcome.Error);
         Assert.Equal("A,B", JsonSerializer.Deserialize<string>(outcome.Output!));
+        Assert.Equal("2 steps done", host.CustomStatus("steps"));
         var journal = await services.GetRequiredService<IWorkflowJournal>().ReadAsync("steps", Ct);
         Assert.Equal(["activity", "activity", "timer"], journal.Select(entry => entry.Kind));
     }
@@ -173,6 +174,7 @@ public sealed class EmbeddedWorkflowHostTests : IDisposable
             }
 
             await context.CreateTimer(TimeSpan.FromMilliseconds(10));
+            context.SetCustomStatus($"{results.Count} steps done");
             return string.Join(",", results);
         }
     }
