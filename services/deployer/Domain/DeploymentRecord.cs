@@ -54,6 +54,23 @@ internal sealed record DeploymentRecord
     public bool Matches(DeploymentRequest request) =>
         Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0);
 
+    /// <summary>The replica sets the desired state asks for: stable's, then the canary's if there is one.</summary>
+    public IEnumerable<Provisioning.ReplicaSetSpec> DesiredReplicaSets()
+    {
+        yield return new(Specs.ReplicaSetId(Name, Stable), Name, VariantNames.Stable, Stable);
+        if (Canary is { } canary)
+        {
+            yield return new(Specs.ReplicaSetId(Name, canary), Name, VariantNames.Canary, canary);
+        }
+    }
+
+    /// <summary>A variant's share of traffic: the canary's weight (0 without a canary), stable the rest.</summary>
+    public int WeightOf(string variant)
+    {
+        var canary = Canary is null ? 0 : CanaryWeight;
+        return variant == VariantNames.Canary ? canary : 100 - canary;
+    }
+
     /// <summary>Sets <paramref name="type"/> to <paramref name="status"/>, keeping its transition time if it did not change.</summary>
     public DeploymentRecord WithCondition(string type, string status, string reason, string message, DateTimeOffset now)
     {

@@ -30,8 +30,8 @@ internal sealed class DeploymentDescriber(IReplicaProvisioner provisioner, IOpti
             $"{options.Value.PublicUrl.TrimEnd('/')}/v2/models/{record.Name}",
             variants,
             record.Conditions);
-        var canaryWeight = record.Canary is null ? 0 : record.CanaryWeight;
-        return new Deployment(record.Name, record.Stable, record.Canary, new TrafficSplit(100 - canaryWeight, canaryWeight), status);
+        var traffic = new TrafficSplit(record.WeightOf(VariantNames.Stable), record.WeightOf(VariantNames.Canary));
+        return new Deployment(record.Name, record.Stable, record.Canary, traffic, status);
     }
 
     private VariantStatus Observe(string deployment, VariantSpec spec)

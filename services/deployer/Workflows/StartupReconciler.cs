@@ -31,7 +31,7 @@ internal sealed partial class StartupReconciler(
         // machine) start again now; adopted ones are simply kept. Workflows handle the rest.
         foreach (var record in deployments.Select(stored => stored.Record).Where(record => !record.Deleting))
         {
-            foreach (var set in record.Routes.Select(route => route.ReplicaSet).Concat(Desired(record)).DistinctBy(set => set.Id))
+            foreach (var set in record.Routes.Select(route => route.ReplicaSet).Concat(record.DesiredReplicaSets()).DistinctBy(set => set.Id))
             {
                 await provisioner.EnsureAsync(set, cancellationToken);
             }
@@ -46,28 +46,8 @@ internal sealed partial class StartupReconciler(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private static IEnumerable<ReplicaSetSpec> Desired(DeploymentRecord record)
-    {
-        yield return new ReplicaSetSpec(Specs.ReplicaSetId(record.Name, record.Stable), record.Name, Contracts.VariantNames.Stable, record.Stable);
-        if (record.Canary is { } canary)
-        {
-            yield return new ReplicaSetSpec(Specs.ReplicaSetId(record.Name, canary), record.Name, Contracts.VariantNames.Canary, canary);
-        }
-    }
-
-    private static IEnumerable<string> ReplicaSetsOf(DeploymentRecord record)
-    {
-        yield return Specs.ReplicaSetId(record.Name, record.Stable);
-        if (record.Canary is { } canary)
-        {
-            yield return Specs.ReplicaSetId(record.Name, canary);
-        }
-
-        foreach (var route in record.Routes)
-        {
-            yield return route.ReplicaSet.Id;
-        }
-    }
+    private static IEnumerable<string> ReplicaSetsOf(DeploymentRecord record) =>
+        record.DesiredReplicaSets().Concat(record.Routes.Select(route => route.ReplicaSet)).Select(set => set.Id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping replica set {ReplicaSet}: no deployment wants it")]
     private static partial void LogOrphan(ILogger logger, string replicaSet);

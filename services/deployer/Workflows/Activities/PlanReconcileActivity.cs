@@ -17,14 +17,9 @@ internal sealed class PlanReconcileActivity(IDeploymentStore store, IReplicaProv
             return null;
         }
 
-        var variants = new List<PlannedVariant>
-        {
-            Planned(record, VariantNames.Stable, record.Stable, record.Canary is null ? 100 : 100 - record.CanaryWeight),
-        };
-        if (record.Canary is { } canary)
-        {
-            variants.Add(Planned(record, VariantNames.Canary, canary, record.CanaryWeight));
-        }
+        var variants = record.DesiredReplicaSets()
+            .Select(set => new PlannedVariant(set.Variant, record.WeightOf(set.Variant), set, record.Routes.Any(route => route.ReplicaSet.Id == set.Id)))
+            .ToList();
 
         var kept = record.Deleting ? [] : variants.Select(variant => variant.ReplicaSet.Id).ToHashSet(StringComparer.Ordinal);
         var retiring = provisioner.ReplicaSets()
@@ -32,11 +27,5 @@ internal sealed class PlanReconcileActivity(IDeploymentStore store, IReplicaProv
             .Order(StringComparer.Ordinal)
             .ToList();
         return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants, retiring);
-    }
-
-    private static PlannedVariant Planned(DeploymentRecord record, string variant, VariantSpec spec, int weight)
-    {
-        var id = Specs.ReplicaSetId(record.Name, spec);
-        return new(variant, weight, new ReplicaSetSpec(id, record.Name, variant, spec), record.Routes.Any(route => route.ReplicaSet.Id == id));
     }
 }
