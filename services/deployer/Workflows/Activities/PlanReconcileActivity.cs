@@ -1,6 +1,4 @@
 using Dapr.Workflow;
-using ModelPlatform.Contracts;
-using ModelPlatform.Deployer.Domain;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.State;
 
