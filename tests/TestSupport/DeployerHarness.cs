@@ -87,6 +87,19 @@ public class DeployerHarness : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Starts the deployer again after its process died on its own (a test hook killed it).</summary>
+    public async Task RestartAfterCrashAsync()
+    {
+        if (!Process.HasExited)
+        {
+            throw new InvalidOperationException("The deployer is still running.");
+        }
+
+        await Process.DisposeAsync();
+        _process = null;
+        await StartAsync();
+    }
+
     /// <summary>SIGTERM: a graceful stop.</summary>
     public async Task<int> StopAsync()
     {
