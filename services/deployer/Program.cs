@@ -1,4 +1,5 @@
 using ModelPlatform.Deployer.Hosting;
+using ModelPlatform.Deployer.State;
 using ModelPlatform.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -10,4 +11,15 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapDeployerApi();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (StoreUnavailableException ex)
+{
+    // A store the deployer cannot read is a reason to stop, not to start empty over someone's data.
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 4;
+}
+
+return 0;

@@ -51,6 +51,13 @@ public class DeployerHarness : IAsyncDisposable
 
     public async Task StartAsync(params (string Key, string Value)[] extra)
     {
+        _process = Launch(extra);
+        await _process.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Starts a deployer process over this data without waiting for it, nor owning it.</summary>
+    public ServerProcess Launch(params (string Key, string Value)[] extra)
+    {
         var environment = new Dictionary<string, string>
         {
             ["Deployer__DataDirectory"] = DataDirectory,
@@ -73,13 +80,11 @@ public class DeployerHarness : IAsyncDisposable
             environment[key] = value;
         }
 
-        _process = ServerProcess.Start(
+        return ServerProcess.Start(
             RepositoryPaths.ServiceDll("deployer", "ModelPlatform.Deployer"), _port, environment,
             "--urls", $"http://127.0.0.1:{_port}");
-        await _process.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>SIGKILL: the deployer gets no chance to clean up, as in a crash.</summary>
     public async Task KillAsync()
     {
         await Process.CrashAsync();

@@ -43,6 +43,10 @@ public sealed class DeployerOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a store write waits for another writer's lock before its request fails with 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan StoreBusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public ProcessProvisionerOptions Processes { get; set; } = new();
 
     /// <summary>Fault injection for tests; never set in production.</summary>

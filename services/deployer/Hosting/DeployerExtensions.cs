@@ -35,6 +35,7 @@ internal static class DeployerExtensions
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddOpenApi();
+        services.AddExceptionHandler<StoreFailureExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;

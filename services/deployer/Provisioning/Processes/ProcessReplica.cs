@@ -176,7 +176,7 @@ internal sealed partial class ProcessReplica : IDisposable
             LogStarted(_logger, _spec.Id, Ordinal, _pid, port);
             return true;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
             _lastExit = $"could not start: {ex.Message}";
             return false;

@@ -24,6 +24,10 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
     public Process Launch(ReplicaSetSpec replicaSet, int port, string logPath)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        // Written by the deployer, not the shell: a log that cannot be written (a full disk) then
+        // fails the start with the system's reason instead of a shell's bare exit code.
+        File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture,
+            $"{DateTimeOffset.UtcNow:O} starting replica of {replicaSet.Id} on port {port}{Environment.NewLine}"));
         var start = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"$REPLICA_LOG\" 2>&1", DotnetHost, ServerPath])
         {
             UseShellExecute = false,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Configuration;
@@ -45,6 +46,7 @@ internal sealed class SqliteDatabase
         """;
 
     private readonly string _connectionString;
+    private readonly long _busyTimeoutMilliseconds;
 
     public SqliteDatabase(IOptions<DeployerOptions> options)
     {
@@ -56,13 +58,23 @@ internal sealed class SqliteDatabase
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries a busy database until the command timeout too.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.Value.StoreBusyTimeout.TotalSeconds)),
         }.ToString();
 
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = Schema;
-        command.ExecuteNonQuery();
+        _busyTimeoutMilliseconds = (long)options.Value.StoreBusyTimeout.TotalMilliseconds;
+        try
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Schema;
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex)
+        {
+            throw new StoreUnavailableException(
+                $"The deployer's store {Path} cannot be used: {ex.Message} The file is left as it is: restore it from a backup, or move it away to start with an empty store.", ex);
+        }
     }
 
     public string Path { get; }
@@ -75,7 +87,7 @@ internal sealed class SqliteDatabase
         // Waits for a writer in another connection instead of failing at once with SQLITE_BUSY.
         // WAL with synchronous=NORMAL survives a crash of the deployer (the case that matters for a
         // control plane on one machine) without an fsync on every commit.
-        pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+        pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;");
         pragma.ExecuteNonQuery();
         return connection;
     }

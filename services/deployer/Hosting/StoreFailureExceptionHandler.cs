@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace ModelPlatform.Deployer.Hosting;
+
+/// <summary>
+/// A store that fails under a request (locked by another writer, corrupted, a full disk) answers
+/// 503 problem details with the store's reason, not a bare 500: the caller learns it may retry, and
+/// nothing was changed, since every write is one transaction.
+/// </summary>
+internal sealed partial class StoreFailureExceptionHandler(IProblemDetailsService problems, ILogger<StoreFailureExceptionHandler> logger) : IExceptionHandler
+{
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not SqliteException sqlite)
+        {
+            return false;
+        }
+
+        var busy = sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked;
+        LogStoreFailed(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = busy ? "1" : "30";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The deployment store is unavailable.",
+                Detail = busy
+                    ? "The store is locked by another writer; nothing was changed. Retry shortly."
+                    : $"The store failed: {sqlite.Message} Nothing was changed.",
+            },
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The store failed under {Method} {Path}")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, string method, string path);
+}
