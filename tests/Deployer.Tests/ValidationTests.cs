@@ -35,6 +35,10 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         { "zero cpu", """{"name": "cpu0", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"cpu": "0"}}}""", "stable.resources.cpu" },
         { "memory not a quantity", """{"name": "mem", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"memory": "1 GB"}}}""", "stable.resources.memory" },
         { "too many gpus", """{"name": "gpu", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"gpu": 99}}}""", "stable.resources.gpu" },
+        { "memory with a space", """{"name": "mem-space", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"memory": "1 Gi"}}}""", "stable.resources.memory" },
+        { "cpu with a unit of the wrong kind", """{"name": "cpu-unit", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "resources": {"cpu": "1Qi"}}}""", "stable.resources.cpu" },
+        { "env name too long", """{"name": "env-long", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE": "x"}}}""", "stable.env" },
+        { "too many env", """{"name": "env-many", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"V0": "x", "V1": "x", "V2": "x", "V3": "x", "V4": "x", "V5": "x", "V6": "x", "V7": "x", "V8": "x", "V9": "x", "V10": "x", "V11": "x", "V12": "x", "V13": "x", "V14": "x", "V15": "x", "V16": "x", "V17": "x", "V18": "x", "V19": "x", "V20": "x", "V21": "x", "V22": "x", "V23": "x", "V24": "x", "V25": "x", "V26": "x", "V27": "x", "V28": "x", "V29": "x", "V30": "x", "V31": "x", "V32": "x", "V33": "x", "V34": "x", "V35": "x", "V36": "x", "V37": "x", "V38": "x", "V39": "x", "V40": "x", "V41": "x", "V42": "x", "V43": "x", "V44": "x", "V45": "x", "V46": "x", "V47": "x", "V48": "x", "V49": "x", "V50": "x", "V51": "x", "V52": "x", "V53": "x", "V54": "x", "V55": "x", "V56": "x", "V57": "x", "V58": "x", "V59": "x", "V60": "x", "V61": "x", "V62": "x", "V63": "x", "V64": "x", "V65": "x", "V66": "x", "V67": "x", "V68": "x", "V69": "x", "V70": "x", "V71": "x", "V72": "x", "V73": "x", "V74": "x", "V75": "x", "V76": "x", "V77": "x", "V78": "x", "V79": "x", "V80": "x", "V81": "x", "V82": "x", "V83": "x", "V84": "x", "V85": "x", "V86": "x", "V87": "x", "V88": "x", "V89": "x", "V90": "x", "V91": "x", "V92": "x", "V93": "x", "V94": "x", "V95": "x", "V96": "x", "V97": "x", "V98": "x", "V99": "x", "V100": "x", "V101": "x", "V102": "x", "V103": "x", "V104": "x", "V105": "x", "V106": "x", "V107": "x", "V108": "x", "V109": "x", "V110": "x", "V111": "x", "V112": "x", "V113": "x", "V114": "x", "V115": "x", "V116": "x", "V117": "x", "V118": "x", "V119": "x", "V120": "x", "V121": "x", "V122": "x", "V123": "x", "V124": "x", "V125": "x", "V126": "x", "V127": "x", "V128": "x"}}}""", "stable.env" },
         { "env name", """{"name": "env", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"1BAD": "x"}}}""", "stable.env.1BAD" },
         { "reserved env", """{"name": "envr", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"MODEL_URI": "x"}}}""", "stable.env.MODEL_URI" },
         { "weight above 100", """{"name": "w", "stable": STABLE, "canary": CANARY, "traffic": {"canary": 101}}""", "traffic.canary" },
@@ -69,6 +73,32 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         Assert.True(errors.ContainsKey(field), $"{because}: expected an error for '{field}', got {errors.ToJsonString()}");
         Assert.DoesNotContain((await deployer.Client.GetFromJsonAsync<JsonObject>("/v1/deployments", Ct))!["items"]!.AsArray(),
             item => item!["name"]!.GetValue<string>() != "rooted");
+    }
+
+    [Theory]
+    [InlineData("/v1/deployments/any/logs?replica=abc", "replica")]
+    [InlineData("/v1/deployments/any/logs?tail=1e400", "tail")]
+    public async Task A_query_value_that_does_not_bind_is_400_naming_the_parameter(string path, string parameter)
+    {
+        using var response = await deployer.Client.GetAsync(path, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await DeployerHarness.ProblemAsync(response, Ct);
+        Assert.Contains(parameter, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413_problem_details()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/deployments")
+        {
+            Content = new ByteArrayContent(new byte[2 * 1024 * 1024]) { Headers = { ContentType = new("application/json") } },
+        };
+        request.Headers.ExpectContinue = true;
+        using var response = await deployer.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(413, (await DeployerHarness.ProblemAsync(response, Ct))["status"]!.GetValue<int>());
     }
 
     [Fact]

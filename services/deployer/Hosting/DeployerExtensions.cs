@@ -36,6 +36,9 @@ internal static class DeployerExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddOpenApi();
         services.AddExceptionHandler<StoreFailureExceptionHandler>();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures go through the exception handler, which says which parameter and why.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;

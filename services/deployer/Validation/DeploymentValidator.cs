@@ -16,6 +16,9 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
     /// <summary>63 (a DNS label, the limit of a Kubernetes object name) less the 11 characters of a replica set's "-{hash}".</summary>
     public const int MaxNameLength = 52;
 
+    private const int MaxEnvVariables = 128;
+    private const int MaxEnvNameLength = 256;
+
     private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "MODEL_NAME", "MODEL_URI" };
 
     public Dictionary<string, string[]> Validate(DeploymentRequest request, string? nameInPath)
@@ -136,9 +139,20 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             }
         }
 
+        // Bounded because a replica's whole environment goes through execve, which refuses any one
+        // string over 128 KiB and a block over the system's argument limit.
+        if (variant.Env?.Count > MaxEnvVariables)
+        {
+            errors.Add($"{path}.env", $"has {variant.Env.Count} variables; at most {MaxEnvVariables} are allowed.");
+        }
+
         foreach (var (key, value) in variant.Env ?? new Dictionary<string, string>())
         {
-            if (!EnvName().IsMatch(key))
+            if (key.Length > MaxEnvNameLength)
+            {
+                errors.Add($"{path}.env", $"has a variable name of {key.Length} characters; at most {MaxEnvNameLength} are allowed.");
+            }
+            else if (!EnvName().IsMatch(key))
             {
                 errors.Add($"{path}.env.{key}", "is not a valid environment variable name (letters, digits and '_', not starting with a digit).");
             }
@@ -188,6 +202,14 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             return;
         }
 
+        // The parser is more lenient than the Kubernetes API (it skips spaces, for one): what it
+        // would refuse must be refused here, before anything is stored.
+        if (!QuantitySyntax().IsMatch(quantity))
+        {
+            errors.Add(path, $"'{quantity}' is not a Kubernetes quantity (for example 500m, 2, 1Gi, 512Mi).");
+            return;
+        }
+
         try
         {
             if (new ResourceQuantity(quantity).ToDecimal() <= 0)
@@ -208,6 +230,10 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex EnvName();
+
+    /// <summary>The quantity grammar of the Kubernetes API: a signed decimal, then a binary SI, decimal SI or exponent suffix.</summary>
+    [GeneratedRegex(@"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex QuantitySyntax();
 
     /// <summary>Problems by field, several per field allowed.</summary>
     private sealed class Errors
