@@ -57,18 +57,22 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(meterNames)
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName)
-                .AddSource(sourceNames)
-                .AddAspNetCoreInstrumentation(options =>
-                    // Probes and scrapes would drown the traces that matter.
-                    options.Filter = context => !IsInfrastructurePath(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter());
 
+        // Spans are only recorded when there is somewhere to send them: without an exporter they
+        // cost every request (the gateway measured ~4 points of throughput) and reach no one. A
+        // caller's traceparent still reaches the model servers, forwarded as a header.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.UseOtlpExporter();
+            telemetry
+                .WithTracing(tracing => tracing
+                    .AddSource(builder.Environment.ApplicationName)
+                    .AddSource(sourceNames)
+                    .AddAspNetCoreInstrumentation(options =>
+                        // Probes and scrapes would drown the traces that matter.
+                        options.Filter = context => !IsInfrastructurePath(context.Request.Path))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
         }
 
         builder.Services.AddProblemDetails();
