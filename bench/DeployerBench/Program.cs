@@ -30,6 +30,7 @@ for (var i = 0; i < rounds; i++)
         ["MODEL_NAME"] = "resnet18",
         ["Inference__BindAddress"] = "127.0.0.1",
         ["Inference__ExecutionProvider"] = "Cpu",
+        ["DOTNET_ENVIRONMENT"] = "Production",
     });
     await WaitOkAsync(server.BaseAddress, "/v2/health/ready");
     floor.Add(clock.Elapsed.TotalMilliseconds);
@@ -43,6 +44,8 @@ await using var deployer = ServerProcess.Start(deployerDll, deployerPort, new Di
     ["Deployer__ModelRoots__1"] = Path.GetDirectoryName(resnet)!,
     ["Deployer__Processes__InferenceServerPath"] = serverDll,
     ["Logging__LogLevel__Default"] = "Warning",
+    // Measured as deployed: ServerProcess defaults to Development for the tests' sake.
+    ["DOTNET_ENVIRONMENT"] = "Production",
 }, "--urls", $"http://127.0.0.1:{deployerPort}");
 await deployer.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
 using var client = new HttpClient { BaseAddress = deployer.BaseAddress };

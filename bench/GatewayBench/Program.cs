@@ -31,6 +31,8 @@ await using var deployer = ServerProcess.Start(Built("deployer", "ModelPlatform.
     ["Deployer__ModelRoots__0"] = root,
     ["Deployer__Processes__InferenceServerPath"] = Built("sample-inference", "ModelPlatform.SampleInference"),
     ["Logging__LogLevel__Default"] = "Warning",
+    // Measured as deployed: ServerProcess defaults to Development for the tests' sake.
+    ["DOTNET_ENVIRONMENT"] = "Production",
 }, "--urls", $"http://127.0.0.1:{deployerPort}");
 await deployer.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
 var gatewayPort = FreePort.Next();
@@ -38,6 +40,8 @@ await using var gateway = ServerProcess.Start(Built("gateway", "ModelPlatform.Ga
 {
     ["Deployer__Url"] = deployer.BaseAddress.ToString(),
     ["Logging__LogLevel__Default"] = "Warning",
+    // Measured as deployed: ServerProcess defaults to Development for the tests' sake.
+    ["DOTNET_ENVIRONMENT"] = "Production",
 }.Concat(ExtraEnvironment()).ToDictionary(), "--urls", $"http://127.0.0.1:{gatewayPort}");
 await gateway.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
 

@@ -60,6 +60,8 @@ await using (var process = ServerProcess.Start(server, port, new Dictionary<stri
     ["MODEL_NAME"] = "resnet18",
     ["Inference__BindAddress"] = "127.0.0.1",
     ["Logging__LogLevel__Default"] = "Warning",
+    // Measured as deployed: ServerProcess defaults to Development for the tests' sake.
+    ["DOTNET_ENVIRONMENT"] = "Production",
 }))
 {
     await process.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(60));
