@@ -88,21 +88,25 @@ await File.WriteAllTextAsync(script, """
     """);
 
 const string InferPath = "/v2/models/bench/infer";
-var targets = new (string Name, string Url)[]
+var targets = new (string Name, string Url, Func<IEnumerable<int>> Proxy)[]
 {
-    ("direct (one replica)", stable + InferPath),
-    ("nginx 1.22 (weighted 80/20)", $"http://127.0.0.1:{nginxPort}{InferPath}"),
-    ("gateway (weighted 80/20)", $"http://127.0.0.1:{gatewayPort}{InferPath}"),
+    ("direct (one replica)", stable + InferPath, () => []),
+    ("nginx 1.22 (weighted 80/20)", $"http://127.0.0.1:{nginxPort}{InferPath}", () => [nginx.Id, .. ChildrenOf(nginx.Id)]),
+    ("gateway (weighted 80/20)", $"http://127.0.0.1:{gatewayPort}{InferPath}", () => [gateway.ProcessId]),
 };
 
 Console.WriteLine($"{Environment.ProcessorCount} cores; wrk 1 thread, {connections} connections, {seconds} s per target after a 3 s warm-up");
-var results = new List<(string Name, double Rps, double P50, double P99, string Errors)>();
-foreach (var (name, url) in targets)
+var results = new List<(string Name, double Rps, double P50, double P99, string Errors, double CpuPerRequest)>();
+foreach (var (name, url, proxy) in targets)
 {
     await RunWrkAsync(url, 3, connections, script);
+    var cpuBefore = CpuSeconds(proxy());
     var output = await RunWrkAsync(url, seconds, connections, script);
-    results.Add((name, Number(output, @"Requests/sec:\s+([\d.]+)"), Millis(output, "50%"), Millis(output, "99%"),
-        Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)") is { Success: true } m ? m.Groups[1].Value : "0"));
+    var cpu = CpuSeconds(proxy()) - cpuBefore;
+    var rps = Number(output, @"Requests/sec:\s+([\d.]+)");
+    results.Add((name, rps, Millis(output, "50%"), Millis(output, "99%"),
+        Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)") is { Success: true } m ? m.Groups[1].Value : "0",
+        cpu / (rps * seconds) * 1e6));
 }
 
 // How long a weight change takes to reach the gateway: from the PUT to the gateway applying the new table.
@@ -130,12 +134,12 @@ await nginx.WaitForExitAsync();
 var direct = results[0];
 var nginxResult = results[1];
 Console.WriteLine();
-Console.WriteLine("| target | req/s | p50 ms | p99 ms | non-2xx | throughput vs nginx | p50 added over direct |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| target | req/s | p50 ms | p99 ms | non-2xx | throughput vs nginx | p50 added over direct | proxy CPU per request |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.Rps:F0} | {r.P50:F3} | {r.P99:F3} | {r.Errors} | {r.Rps / nginxResult.Rps:P0} | {r.P50 - direct.P50:F3} |"));
+        $"| {r.Name} | {r.Rps:F0} | {r.P50:F3} | {r.P99:F3} | {r.Errors} | {r.Rps / nginxResult.Rps:P0} | {r.P50 - direct.P50:F3} | {r.CpuPerRequest:F0} µs |"));
 }
 
 var sorted = propagation.Order().ToList();
@@ -144,6 +148,29 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Weight change, PUT to applied in the gateway (workflow + publish + watch + YARP update): p50 {sorted[sorted.Count / 2]:F1} ms, max {sorted[^1]:F1} ms over {sorted.Count}"));
 Directory.Delete(root, recursive: true);
 return 0;
+
+// User plus system CPU seconds of these processes so far, from /proc (clock ticks of 1/100 s).
+static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(pid =>
+{
+    var fields = StatFields(pid);
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+});
+
+// nginx's workers, whose CPU is the proxy's as much as the master's.
+static IEnumerable<int> ChildrenOf(int parent) =>
+    Directory.GetDirectories("/proc")
+        .Select(Path.GetFileName)
+        .Where(name => name!.All(char.IsAsciiDigit))
+        .Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
+        .Where(pid => { try { return StatFields(pid)[1] == parent.ToString(CultureInfo.InvariantCulture); } catch (IOException) { return false; } })
+        .ToList();
+
+// The fields of /proc/{pid}/stat after the command name, which may itself hold spaces: [0] is the state, [1] the parent.
+static string[] StatFields(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+}
 
 // Extra gateway settings for experiments, as GATEWAY_ENV="Key=Value;Key=Value".
 static IEnumerable<KeyValuePair<string, string>> ExtraEnvironment() =>
