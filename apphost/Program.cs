@@ -1,11 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelPlatform.AppHost;
+using ModelPlatform.Contracts;
 
 // The whole suite on one machine: the deployer (embedded runtime) and the gateway on their usual
 // ports, the Aspire dashboard for their traces, metrics and logs, and the bundled model deployed.
 var builder = DistributedApplication.CreateBuilder(args);
 var data = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".data", "deployer"));
+// The deployer's quickstart admin token, made here first so the gateway and the quickstart deploy
+// can use it: the gateway reads it from the file, so it never sits in an environment variable.
+var tokenFile = AdminTokenFile.EnsureExists(data, out _);
 
 var deployer = builder.AddProject<Projects.ModelPlatform_Deployer>("deployer")
     .WithHttpEndpoint(port: 5100, name: "http", isProxied: false)
@@ -17,6 +21,7 @@ var deployer = builder.AddProject<Projects.ModelPlatform_Deployer>("deployer")
 var gateway = builder.AddProject<Projects.ModelPlatform_Gateway>("gateway")
     .WithHttpEndpoint(port: 5000, name: "http", isProxied: false)
     .WithEnvironment("Deployer__Url", deployer.GetEndpoint("http"))
+    .WithEnvironment("Deployer__TokenFile", tokenFile)
     .WithHttpHealthCheck("/readyz")
     .WaitFor(deployer);
 
@@ -24,7 +29,7 @@ builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, async (ready, c
 {
     var logger = ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Quickstart");
     await QuickstartModel.DeployAsync(
-        new Uri("http://127.0.0.1:5100/"), new Uri("http://127.0.0.1:5000/"), logger, cancellationToken);
+        new Uri("http://127.0.0.1:5100/"), new Uri("http://127.0.0.1:5000/"), tokenFile, logger, cancellationToken);
 });
 
 builder.Build().Run();

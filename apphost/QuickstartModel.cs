@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using ModelPlatform.Contracts;
 
 namespace ModelPlatform.AppHost;
 
@@ -18,9 +19,10 @@ internal static partial class QuickstartModel
     public static string BundledModelPath { get; } =
         typeof(QuickstartModel).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18ModelPath").Value!;
 
-    public static async Task DeployAsync(Uri deployer, Uri gateway, ILogger logger, CancellationToken cancellationToken)
+    public static async Task DeployAsync(Uri deployer, Uri gateway, string tokenFile, ILogger logger, CancellationToken cancellationToken)
     {
         using var api = new HttpClient { BaseAddress = deployer };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminTokenFile.Read(tokenFile));
         using var response = await api.PutAsJsonAsync($"/v1/deployments/{Name}", new
         {
             stable = new { model = new { format = "onnx", uri = BundledModelPath }, replicas = 1 },
@@ -42,7 +44,7 @@ internal static partial class QuickstartModel
             using var ready = await client.GetAsync($"/v2/models/{Name}/ready", cancellationToken);
             if (phase == "Ready" && ready.IsSuccessStatusCode)
             {
-                LogServed(logger, Name, gateway, deployer);
+                LogServed(logger, Name, gateway, deployer, tokenFile);
                 return;
             }
 
@@ -58,9 +60,10 @@ internal static partial class QuickstartModel
           Infer:     POST {Gateway}v2/models/{Model}/infer   (Open Inference Protocol, JSON or binary)
           Metadata:  GET  {Gateway}v2/models/{Model}
           Deployer:  {Deployer}v1/deployments   (API page: {Deployer}scalar/v1)
+          Token:     curl -H "Authorization: Bearer $(cat {TokenFile})" {Deployer}v1/deployments
           Dashboard: the login URL printed above
         """)]
-    private static partial void LogServed(ILogger logger, string model, Uri gateway, Uri deployer);
+    private static partial void LogServed(ILogger logger, string model, Uri gateway, Uri deployer, string tokenFile);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The quickstart model failed to deploy: {Status}")]
     private static partial void LogFailed(ILogger logger, string status);

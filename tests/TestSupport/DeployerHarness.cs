@@ -16,6 +16,15 @@ public class DeployerHarness : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A token per role, configured by hash; <see cref="Client"/> sends the admin's.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Tokens = new Dictionary<string, string>
+    {
+        ["reader"] = "test-reader-8f1d2c",
+        ["deployer"] = "test-deployer-51aa07",
+        ["operator"] = "test-operator-c3e9b4",
+        ["admin"] = "test-admin-0d6f93",
+    };
+
     private readonly string _root = Directory.CreateTempSubdirectory("modelplatform-deployer-").FullName;
     private ServerProcess? _process;
     private int _port;
@@ -38,6 +47,9 @@ public class DeployerHarness : IAsyncDisposable
 
     protected virtual Dictionary<string, string> Settings() => [];
 
+    /// <summary>Whether the deployer is given <see cref="Tokens"/>; without, it makes its own admin token.</summary>
+    protected virtual bool ConfigureTokens => true;
+
     public virtual async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(ModelsDirectory);
@@ -46,6 +58,7 @@ public class DeployerHarness : IAsyncDisposable
         await File.WriteAllTextAsync(BrokenModel, "not a model");
         _port = FreePort.Next();
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(60) };
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Tokens["admin"]);
         await StartAsync();
     }
 
@@ -69,7 +82,19 @@ public class DeployerHarness : IAsyncDisposable
             ["Deployer__Processes__MaxRestartDelay"] = "00:00:01",
             ["Deployer__Processes__ProbeInterval"] = "00:00:00.200",
             ["Logging__LogLevel__Default"] = "Warning",
+            // The tests' own pace is not what the limit is for; RateLimit tests set their own.
+            ["Deployer__RateLimit__RequestsPerSecond"] = "100000",
+            ["Deployer__RateLimit__Burst"] = "100000",
         };
+        var index = 0;
+        foreach (var (role, token) in ConfigureTokens ? Tokens : new Dictionary<string, string>())
+        {
+            environment[$"Deployer__Auth__Tokens__{index}__Name"] = $"test-{role}";
+            environment[$"Deployer__Auth__Tokens__{index}__Role"] = role;
+            environment[$"Deployer__Auth__Tokens__{index}__Sha256"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+            index++;
+        }
+
         foreach (var (key, value) in Settings())
         {
             environment[key] = value;

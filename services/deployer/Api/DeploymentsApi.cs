@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Domain;
 using ModelPlatform.Deployer.Provisioning;
+using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
 using ModelPlatform.Deployer.Status;
 using ModelPlatform.Deployer.Validation;
@@ -19,22 +20,31 @@ internal static class DeploymentsApi
 
         group.MapPost("", Create).WithName("CreateDeployment")
             .WithSummary("Deploy a model: a stable variant and optionally a canary (which starts with no traffic).")
-            .Accepts<DeploymentRequest>("application/json");
-        group.MapGet("", List).WithName("ListDeployments").WithSummary("Every deployment with its observed status.");
-        group.MapGet("/{name}", Get).WithName("GetDeployment").WithSummary("One deployment with its observed status; ETag for If-Match.");
+            .Accepts<DeploymentRequest>("application/json")
+            .RequireAuthorization(Policies.Deploy);
+        group.MapGet("", List).WithName("ListDeployments").WithSummary("Every deployment with its observed status.")
+            .RequireAuthorization(Policies.Read);
+        group.MapGet("/{name}", Get).WithName("GetDeployment").WithSummary("One deployment with its observed status; ETag for If-Match.")
+            .RequireAuthorization(Policies.Read);
         group.MapPut("/{name}", Replace).WithName("ReplaceDeployment")
             .WithSummary("A new revision: replace the stable variant, add or change the canary. Identical requests change nothing.")
-            .Accepts<DeploymentRequest>("application/json");
-        group.MapDelete("/{name}", Delete).WithName("DeleteDeployment").WithSummary("Drain the routes, then stop the replicas.");
+            .Accepts<DeploymentRequest>("application/json")
+            .RequireAuthorization(Policies.Deploy);
+        group.MapDelete("/{name}", Delete).WithName("DeleteDeployment").WithSummary("Drain the routes, then stop the replicas.")
+            .RequireAuthorization(Policies.Deploy);
         group.MapPut("/{name}/traffic", SetTraffic).WithName("SetTraffic")
             .WithSummary("Set the canary's share of traffic, 0 to 100.")
-            .Accepts<TrafficRequest>("application/json");
+            .Accepts<TrafficRequest>("application/json")
+            .RequireAuthorization(Policies.Operate);
         group.MapPost("/{name}/promote", Promote).WithName("PromoteCanary")
-            .WithSummary("Make the canary the stable variant: traffic moves first, the old stable is removed after.");
+            .WithSummary("Make the canary the stable variant: traffic moves first, the old stable is removed after.")
+            .RequireAuthorization(Policies.Operate);
         group.MapPost("/{name}/rollback", Rollback).WithName("RollbackCanary")
-            .WithSummary("Remove the canary: traffic returns to stable first, then the canary's replicas stop.");
+            .WithSummary("Remove the canary: traffic returns to stable first, then the canary's replicas stop.")
+            .RequireAuthorization(Policies.Operate);
         group.MapGet("/{name}/logs", Logs).WithName("GetReplicaLogs")
-            .WithSummary("The last lines a replica wrote (variant=stable|canary, replica=ordinal, tail=lines).");
+            .WithSummary("The last lines a replica wrote (variant=stable|canary, replica=ordinal, tail=lines).")
+            .RequireAuthorization(Policies.Read);
 
         return app;
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Routing;
+using ModelPlatform.Deployer.Security;
 
 namespace ModelPlatform.Deployer.Api;
 
@@ -14,7 +15,8 @@ internal static class RoutesApi
         app.MapGet("/v1/routes", GetRoutes)
             .WithTags("Routes")
             .WithName("GetRoutes")
-            .WithSummary("The route table. With watch=true&after=N, waits until its version passes N (or the watch timeout ends).");
+            .WithSummary("The route table. With watch=true&after=N, waits until its version passes N (or the watch timeout ends).")
+            .RequireAuthorization(Policies.Read);
         return app;
     }
 

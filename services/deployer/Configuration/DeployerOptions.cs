@@ -47,6 +47,10 @@ public sealed class DeployerOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan StoreBusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    public AuthOptions Auth { get; set; } = new();
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
     public ProcessProvisionerOptions Processes { get; set; } = new();
 
     /// <summary>Fault injection for tests; never set in production.</summary>

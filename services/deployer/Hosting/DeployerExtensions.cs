@@ -4,6 +4,7 @@ using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
 using ModelPlatform.Deployer.Routing;
+using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
 using ModelPlatform.Deployer.State.Sqlite;
 using ModelPlatform.Deployer.Status;
@@ -33,7 +34,9 @@ internal static class DeployerExtensions
             .BindConfiguration(DeployerOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeployerOptions>, DeployerOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.AddDeployerSecurity();
         services.AddOpenApi();
         services.AddExceptionHandler<StoreFailureExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -86,6 +89,9 @@ internal static class DeployerExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("Model deployer API"));
         app.MapDeploymentsApi();

@@ -47,6 +47,12 @@ public sealed class DeployerConnectionOptions
     [Url]
     public string Url { get; set; } = "http://127.0.0.1:5100";
 
+    /// <summary>The bearer token the gateway reads the route table with (a <c>reader</c> suffices).</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A file holding that token instead (a mounted secret, or the quickstart's admin-token file), read at start.</summary>
+    public string? TokenFile { get; set; }
+
     /// <summary>First delay before reconnecting to a deployer that does not answer; doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);

@@ -41,6 +41,11 @@ internal static class GatewayExtensions
             var deployer = provider.GetRequiredService<IOptions<DeployerConnectionOptions>>().Value;
             client.BaseAddress = new Uri(deployer.Url.EndsWith('/') ? deployer.Url : deployer.Url + "/");
             client.Timeout = deployer.WatchRequestTimeout;
+            var token = deployer.Token ?? (deployer.TokenFile is { } file && File.Exists(file) ? File.ReadAllText(file).Trim() : null);
+            if (!string.IsNullOrEmpty(token))
+            {
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
         });
         services.AddHostedService<RouteTableWatcher>();
         services.AddHealthChecks().AddCheck<RouteTableHealthCheck>("routes", tags: [ServiceDefaultsExtensions.ReadyTag]);

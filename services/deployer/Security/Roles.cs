@@ -1,0 +1,28 @@
+namespace ModelPlatform.Deployer.Security;
+
+/// <summary>What a token may do: read, deploy (create, replace, delete), operate (traffic, promote, rollback), or all.</summary>
+internal static class Roles
+{
+    public const string Reader = "reader";
+    public const string Deployer = "deployer";
+    public const string Operator = "operator";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Reader, Deployer, Operator, Admin];
+}
+
+/// <summary>The authorization policies of the API and the roles each admits.</summary>
+internal static class Policies
+{
+    public const string Read = "read";
+    public const string Deploy = "deploy";
+    public const string Operate = "operate";
+
+    public static IReadOnlyList<string> RolesFor(string policy) => policy switch
+    {
+        Read => Roles.All,
+        Deploy => [Roles.Deployer, Roles.Admin],
+        Operate => [Roles.Operator, Roles.Admin],
+        _ => [Roles.Admin],
+    };
+}
