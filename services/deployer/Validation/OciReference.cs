@@ -16,8 +16,6 @@ internal static partial class OciReference
     private const string Tag = "[\\w][\\w.-]{0,127}";
     private const string Digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 
-    public static bool IsValid(string reference) => TryParse(reference, out _);
-
     /// <summary>
     /// The registry and repository a reference names, normalized the way Docker does
     /// (distribution's <c>ParseNormalizedNamed</c>): a first component without '.' or ':' that is
