@@ -7,6 +7,21 @@ namespace ModelPlatform.Contracts;
 /// </summary>
 public static class ModelUri
 {
+    /// <summary>The scheme of plain paths and <c>file://</c> URIs: the only one a runtime can load today.</summary>
+    public const string FileScheme = "file";
+
+    /// <summary>The URI's scheme in lower case (<see cref="FileScheme"/> for a plain path), or null when it is not a valid URI.</summary>
+    public static string? SchemeOf(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!uri.Contains("://", StringComparison.Ordinal))
+        {
+            return FileScheme;
+        }
+
+        return Uri.TryCreate(uri, UriKind.Absolute, out var parsed) ? parsed.Scheme.ToLowerInvariant() : null;
+    }
+
     /// <summary>
     /// The local file a model URI names, or the reason it names none. With
     /// <paramref name="requireAbsolute"/>, a relative path is refused rather than resolved against

@@ -84,6 +84,12 @@ public sealed class AuthTests(DeployerFixture deployer) : IClassFixture<Deployer
         }
 
         await deployer.WaitForGoneAsync("roles", Ct);
+
+        // The audit trail names each token's holder as the one who acted.
+        var history = (await deployer.PageAsync("/v1/deployments/roles/history", Ct)).Items;
+        Assert.Equal(
+            [("delete", "test-admin"), ("rollback", "test-admin"), ("traffic", "test-operator"), ("create", "test-deployer")],
+            history.Select(entry => (entry.Action, entry.Actor)));
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class OpenApiTests(DeployerFixture deployer) : IClassFixture<Deplo
             "post /v1/deployments", "get /v1/deployments", "get /v1/deployments/{name}", "put /v1/deployments/{name}",
             "delete /v1/deployments/{name}", "put /v1/deployments/{name}/traffic", "post /v1/deployments/{name}/promote",
             "post /v1/deployments/{name}/rollback", "get /v1/deployments/{name}/logs", "get /v1/routes",
+            "get /v1/deployments/{name}/history", "get /v1/audit",
         ];
         foreach (var operation in expected)
         {
@@ -28,6 +29,9 @@ public sealed class OpenApiTests(DeployerFixture deployer) : IClassFixture<Deplo
         }
 
         Assert.NotNull(paths["/v1/deployments"]!["post"]!["summary"]);
+        Assert.NotNull(paths["/v1/audit"]!["get"]!["summary"]);
+        Assert.NotNull(paths["/v1/deployments/{name}/history"]!["get"]!["summary"]);
+        Assert.NotNull(paths["/v1/deployments"]!["post"]!["responses"]!["403"]);
     }
 
     [Fact]

@@ -123,6 +123,18 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
 
+    [Theory]
+    [InlineData("s3://bucket/model.onnx", "s3")]
+    [InlineData("https://example.com/model.onnx", "https")]
+    public async Task A_model_uri_with_a_scheme_that_is_not_configured_is_refused_naming_the_setting(string uri, string scheme)
+    {
+        using var response = await deployer.CreateAsync("scheme", deployer.ModelVariant(uri: uri), cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = Assert.Single((await DeployerHarness.ProblemAsync(response, Ct))["errors"]!["stable.model.uri"]!.AsArray())!.GetValue<string>();
+        Assert.Equal($"scheme '{scheme}' is not allowed (Deployer:ModelUriSchemes: file).", error);
+    }
+
     [Fact]
     public async Task Name_in_the_body_must_match_the_path_on_put()
     {

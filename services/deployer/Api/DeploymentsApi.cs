@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Audit;
+using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Domain;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Security;
@@ -20,7 +23,10 @@ internal static class DeploymentsApi
 
         group.MapPost("", Create).WithName("CreateDeployment")
             .WithSummary("Deploy a model: a stable variant and optionally a canary (which starts with no traffic).")
+            .WithDescription("403 (problem type " + DeploymentResults.QuotaExceededType + ") when Deployer:MaxDeployments deployments exist already.")
             .Accepts<DeploymentRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.Deploy);
         group.MapGet("", List).WithName("ListDeployments").WithSummary("Every deployment with its observed status.")
             .RequireAuthorization(Policies.Read);
@@ -28,7 +34,10 @@ internal static class DeploymentsApi
             .RequireAuthorization(Policies.Read);
         group.MapPut("/{name}", Replace).WithName("ReplaceDeployment")
             .WithSummary("A new revision: replace the stable variant, add or change the canary. Identical requests change nothing.")
+            .WithDescription("Creates the deployment if it does not exist, under the same quota as POST (403).")
             .Accepts<DeploymentRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .RequireAuthorization(Policies.Deploy);
         group.MapDelete("/{name}", Delete).WithName("DeleteDeployment").WithSummary("Drain the routes, then stop the replicas.")
             .RequireAuthorization(Policies.Deploy);
@@ -56,6 +65,8 @@ internal static class DeploymentsApi
         DeploymentCoordinator Coordinator,
         DeploymentDescriber Describer,
         IReplicaProvisioner Provisioner,
+        IAuditLog Audit,
+        IOptions<DeployerOptions> Options,
         TimeProvider Time);
 
     internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, ProblemHttpResult>> Create(
@@ -71,7 +82,11 @@ internal static class DeploymentsApi
         var record = NewRecord(request!, request!.Name!, services.Time);
         try
         {
-            await services.Store.CreateAsync(record, context.RequestAborted);
+            await CreateAsync(record, context, services);
+        }
+        catch (QuotaExceededException quota)
+        {
+            return DeploymentResults.QuotaExceeded(quota);
         }
         catch (ConcurrencyException)
         {
@@ -111,7 +126,7 @@ internal static class DeploymentsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var outcome = await ChangeAsync(name, context, services, current => current.Matches(request!) ? current : current with
+        var outcome = await ChangeAsync(name, AuditActions.Update, context, services, current => current.Matches(request!) ? current : current with
         {
             Stable = request!.Stable!,
             Canary = request.Canary,
@@ -133,7 +148,11 @@ internal static class DeploymentsApi
             var created = NewRecord(request!, name, services.Time);
             try
             {
-                await services.Store.CreateAsync(created, context.RequestAborted);
+                await CreateAsync(created, context, services);
+            }
+            catch (QuotaExceededException quota)
+            {
+                return DeploymentResults.QuotaExceeded(quota);
             }
             catch (ConcurrencyException)
             {
@@ -152,7 +171,7 @@ internal static class DeploymentsApi
     internal static async Task<Results<Accepted<Deployment>, ProblemHttpResult>> Delete(
         string name, HttpContext context, [AsParameters] Services services)
     {
-        var outcome = await ChangeAsync(name, context, services, current => current with { Deleting = true }, allowWhileDeleting: true);
+        var outcome = await ChangeAsync(name, AuditActions.Delete, context, services, current => current with { Deleting = true }, allowWhileDeleting: true);
         return outcome switch
         {
             { Result: ProblemHttpResult problem } => problem,
@@ -171,7 +190,7 @@ internal static class DeploymentsApi
         }
 
         Dictionary<string, string[]>? invalid = null;
-        var outcome = await ChangeAsync(name, context, services, current =>
+        var outcome = await ChangeAsync(name, AuditActions.Traffic, context, services, current =>
         {
             invalid = DeploymentValidator.ValidateTraffic(traffic!, current.Canary is not null);
             return invalid.Count > 0 || current.CanaryWeight == traffic!.Canary ? current : current with { CanaryWeight = traffic.Canary };
@@ -194,7 +213,7 @@ internal static class DeploymentsApi
         string name, HttpContext context, [AsParameters] Services services)
     {
         var noCanary = false;
-        var outcome = await ChangeAsync(name, context, services, current =>
+        var outcome = await ChangeAsync(name, AuditActions.Promote, context, services, current =>
         {
             noCanary = current.Canary is null;
             return noCanary ? current : current with { Stable = current.Canary!, Canary = null, CanaryWeight = 0 };
@@ -208,7 +227,7 @@ internal static class DeploymentsApi
         string name, HttpContext context, [AsParameters] Services services)
     {
         var noCanary = false;
-        var outcome = await ChangeAsync(name, context, services, current =>
+        var outcome = await ChangeAsync(name, AuditActions.Rollback, context, services, current =>
         {
             noCanary = current.Canary is null;
             return noCanary ? current : current with { Canary = null, CanaryWeight = 0 };
@@ -257,10 +276,12 @@ internal static class DeploymentsApi
 
     /// <summary>
     /// Applies <paramref name="change"/> under If-Match and the store's ETag; a change that alters the
-    /// desired state bumps the revision and starts a workflow. Returning the record unchanged is a no-op.
+    /// desired state bumps the revision, is recorded as <paramref name="action"/> in the audit trail
+    /// (in the same transaction) and starts a workflow. Returning the record unchanged is a no-op,
+    /// and records nothing.
     /// </summary>
     private static async Task<ChangeOutcome> ChangeAsync(
-        string name, HttpContext context, Services services, Func<DeploymentRecord, DeploymentRecord> change, bool allowWhileDeleting = false)
+        string name, string action, HttpContext context, Services services, Func<DeploymentRecord, DeploymentRecord> change, bool allowWhileDeleting = false)
     {
         for (var attempt = 0; attempt < 20; attempt++)
         {
@@ -296,7 +317,8 @@ internal static class DeploymentsApi
             changed = changed with { Generation = current.Generation + 1, Failure = null };
             try
             {
-                await services.Store.UpdateAsync(changed, stored.ETag, context.RequestAborted);
+                var entry = AuditDraft.For(action, AuditActor.Of(context), services.Time.GetUtcNow(), current, changed);
+                await services.Audit.UpdateAsync(changed, stored.ETag, entry, context.RequestAborted);
             }
             catch (ConcurrencyException)
             {
@@ -309,6 +331,14 @@ internal static class DeploymentsApi
 
         return new ChangeOutcome(null, false, DeploymentResults.Conflict($"Deployment '{name}' is changing too fast to update; retry."));
     }
+
+    /// <summary>Stores a new deployment with its audit entry, under the quota.</summary>
+    private static Task<StoredDeployment> CreateAsync(DeploymentRecord record, HttpContext context, Services services) =>
+        services.Audit.CreateAsync(
+            record,
+            AuditDraft.For(AuditActions.Create, AuditActor.Of(context), services.Time.GetUtcNow(), null, record),
+            services.Options.Value.MaxDeployments,
+            context.RequestAborted);
 
     private static DeploymentRecord NewRecord(DeploymentRequest request, string name, TimeProvider time) => new()
     {

@@ -22,6 +22,22 @@ public sealed class DeployerOptions
     /// </summary>
     public List<string> ModelRoots { get; set; } = [];
 
+    /// <summary>
+    /// The URI schemes <c>model.uri</c> may use; empty means <c>file</c> (plain paths count as
+    /// <c>file</c>). Checked on start against the schemes a runtime can load.
+    /// </summary>
+    public List<string> ModelUriSchemes { get; set; } = [];
+
+    /// <summary>
+    /// Registries (optionally with a repository prefix: <c>ghcr.io/acme</c>) that <c>image</c>
+    /// variants may come from; empty allows any.
+    /// </summary>
+    public List<string> AllowedRegistries { get; set; } = [];
+
+    /// <summary>How many deployments may exist at once, those still being deleted included.</summary>
+    [Range(1, 100_000)]
+    public int MaxDeployments { get; set; } = 100;
+
     /// <summary>Which provisioner runs replicas: <c>Processes</c> (embedded) for now.</summary>
     public ProvisionerKind Provisioner { get; set; } = ProvisionerKind.Processes;
 

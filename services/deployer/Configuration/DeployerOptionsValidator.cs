@@ -1,15 +1,21 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Security;
+using ModelPlatform.Deployer.Validation;
 
 namespace ModelPlatform.Deployer.Configuration;
 
 /// <summary>
-/// What data annotations on the top level cannot see: the nested sections' own annotations, and
-/// tokens that name a role and carry a hash of the right form. A bad token entry stops the start.
+/// The checks data annotations on the top level cannot express: the nested sections' own
+/// annotations, tokens that name a role and carry a hash of the right form, the registry
+/// allow-list's entries and the model URI schemes. Any failure stops the start.
 /// </summary>
 internal sealed class DeployerOptionsValidator : IValidateOptions<DeployerOptions>
 {
+    /// <summary>The schemes some runtime can load a model from; listing another could only mislead.</summary>
+    public static readonly IReadOnlySet<string> LoadableSchemes = new HashSet<string>(StringComparer.Ordinal) { ModelUri.FileScheme };
+
     public ValidateOptionsResult Validate(string? name, DeployerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -23,9 +29,28 @@ internal sealed class DeployerOptionsValidator : IValidateOptions<DeployerOption
             }
         }
 
-        for (var i = 0; i < options.Auth.Tokens.Count; i++)
+        ValidateTokens(options.Auth.Tokens, failures);
+        foreach (var entry in options.AllowedRegistries)
         {
-            var token = options.Auth.Tokens[i];
+            if (!RegistryAllowList.TryParseEntry(entry, out _, out var error))
+            {
+                failures.Add($"Deployer:AllowedRegistries: '{entry}' {error}");
+            }
+        }
+
+        foreach (var scheme in options.ModelUriSchemes.Where(scheme => !LoadableSchemes.Contains(scheme)))
+        {
+            failures.Add($"Deployer:ModelUriSchemes: '{scheme}' is not a scheme any runtime can load models from (supported: {string.Join(", ", LoadableSchemes)}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateTokens(List<TokenOptions> tokens, List<string> failures)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
             var at = $"Deployer:Auth:Tokens:{i}";
             if (string.IsNullOrWhiteSpace(token.Name))
             {
@@ -42,7 +67,5 @@ internal sealed class DeployerOptionsValidator : IValidateOptions<DeployerOption
                 failures.Add($"{at}:Sha256 must be the token's SHA-256 as 64 hex digits (e.g. printf %s \"$TOKEN\" | sha256sum), never the token itself.");
             }
         }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Api;
+using ModelPlatform.Deployer.Audit;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
@@ -51,6 +52,7 @@ internal static class DeployerExtensions
         // Embedded runtime: SQLite store and journal, in-process workflow host, local processes.
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<IDeploymentStore, SqliteDeploymentStore>();
+        services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
         services.AddSingleton<IReplicaRegistry, SqliteReplicaRegistry>();
         services.AddSingleton<ReplicaLauncher>();
@@ -74,6 +76,7 @@ internal static class DeployerExtensions
         services.AddSingleton<DeploymentCoordinator>();
         services.AddSingleton<DeploymentDescriber>();
         services.AddSingleton<ModelRoots>();
+        services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));
         services.AddSingleton<DeploymentValidator>();
 
         // Order matters: adopt running replicas, then resume journaled workflows, then reconcile the rest.
@@ -95,6 +98,7 @@ internal static class DeployerExtensions
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("Model deployer API"));
         app.MapDeploymentsApi();
+        app.MapAuditApi();
         app.MapRoutesApi();
         _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
         return app;

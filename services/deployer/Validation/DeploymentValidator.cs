@@ -11,7 +11,7 @@ namespace ModelPlatform.Deployer.Validation;
 /// Checks a deployment request field by field and names every problem, keyed by the field's JSON
 /// path (<c>stable.resources.cpu</c>), so the answer is RFC 9457 problem details a client can show.
 /// </summary>
-internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options, ModelRoots roots)
+internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options, ModelRoots roots, RegistryAllowList registries)
 {
     /// <summary>63 (a DNS label, the limit of a Kubernetes object name) less the 11 characters of a replica set's "-{hash}".</summary>
     public const int MaxNameLength = 52;
@@ -111,9 +111,17 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
                 ValidateModel(model, $"{path}.model", errors);
                 break;
             case { Image: { } image }:
-                if (!OciReference.IsValid(image))
+                // The allow-list before the runtime's own refusal: an image from a registry that is not
+                // allowed gets that answer on every runtime, and only an allowed one hears that the
+                // embedded runtime cannot run images.
+                if (!OciReference.TryParse(image, out var name))
                 {
                     errors.Add($"{path}.image", $"'{image}' is not a valid OCI image reference (name[:tag][@digest]).");
+                }
+                else if (!registries.Allows(name))
+                {
+                    errors.Add($"{path}.image",
+                        $"'{image}' is {name.Registry}/{name.Repository}, which is not from an allowed registry (Deployer:AllowedRegistries: {string.Join(", ", registries.Entries)}).");
                 }
                 else if (settings.Provisioner == ProvisionerKind.Processes)
                 {
@@ -181,7 +189,12 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             return;
         }
 
-        if (!ModelUri.TryGetLocalPath(model.Uri, requireAbsolute: true, out var file, out var error))
+        var schemes = options.Value.ModelUriSchemes is { Count: > 0 } configured ? configured : [ModelUri.FileScheme];
+        if (ModelUri.SchemeOf(model.Uri) is { } scheme && !schemes.Contains(scheme, StringComparer.Ordinal))
+        {
+            errors.Add($"{path}.uri", $"scheme '{scheme}' is not allowed (Deployer:ModelUriSchemes: {string.Join(", ", schemes)}).");
+        }
+        else if (!ModelUri.TryGetLocalPath(model.Uri, requireAbsolute: true, out var file, out var error))
         {
             errors.Add($"{path}.uri", error!);
         }

@@ -1,3 +1,5 @@
+using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Audit;
 using ModelPlatform.Deployer.Domain;
 using ModelPlatform.Deployer.State;
 
@@ -6,9 +8,11 @@ namespace ModelPlatform.Deployer.Workflows;
 /// <summary>
 /// Runs one reconcile workflow at a time per deployment. A change that arrives while one runs is
 /// picked up when it ends: each workflow reads the latest desired state when it starts, so a burst
-/// of changes costs at most one more workflow, and weights never race each other.
+/// of changes costs at most one more workflow, and weights never race each other. A revision whose
+/// workflows all crash is given up, and its audit entry says so.
 /// </summary>
-internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler, IDeploymentStore store, ILogger<DeploymentCoordinator> logger)
+internal sealed partial class DeploymentCoordinator(
+    IWorkflowScheduler scheduler, IDeploymentStore store, IAuditLog audit, TimeProvider time, ILogger<DeploymentCoordinator> logger)
     : IDisposable
 {
     private readonly HashSet<string> _running = new(StringComparer.Ordinal);
@@ -45,6 +49,7 @@ internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler
     private async Task RunAsync(string deployment)
     {
         string? revision = null;
+        string? lastError = null;
         var attempt = 1;
         while (!_stopping.IsCancellationRequested)
         {
@@ -60,17 +65,26 @@ internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler
                     {
                         if (attempt > 1)
                         {
-                            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt - 2))), _stopping.Token);
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt - 2))), time, _stopping.Token);
                         }
 
                         var instance = InstanceId(record, attempt);
                         await scheduler.ScheduleAsync(nameof(ReconcileWorkflow), instance, new ReconcileInput(deployment), _stopping.Token);
                         if (await scheduler.WaitForCompletionAsync(instance, _stopping.Token) is { Succeeded: false, Error: var error })
                         {
-                            LogAttemptFailed(logger, instance, error ?? "unknown");
+                            lastError = error ?? "unknown";
+                            LogAttemptFailed(logger, instance, lastError);
                         }
 
                         continue;
+                    }
+
+                    if (attempt == MaxAttempts + 1)
+                    {
+                        LogGaveUp(logger, deployment, record.Generation);
+                        await audit.SettleAsync(record.Uid, record.Generation, new AuditOutcome(
+                            AuditOutcomes.Failed, $"Gave up after {MaxAttempts} workflow attempts; the last ended with: {lastError}", time.GetUtcNow()),
+                            _stopping.Token);
                     }
                 }
             }
@@ -98,6 +112,9 @@ internal sealed partial class DeploymentCoordinator(IWorkflowScheduler scheduler
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {Instance} ended without applying its revision: {Error}")]
     private static partial void LogAttemptFailed(ILogger logger, string instance, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up applying revision {Revision} of deployment {Deployment}: every workflow attempt crashed")]
+    private static partial void LogGaveUp(ILogger logger, string deployment, long revision);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling deployment {Deployment} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string deployment);

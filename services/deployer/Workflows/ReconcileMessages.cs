@@ -10,13 +10,17 @@ internal sealed record ReconcileInput(string Deployment);
 internal sealed record ReconcileResult(string Deployment, long Generation, bool Succeeded, string? Error);
 
 /// <summary>What a reconcile must make true, read once from the store at its start.</summary>
-/// <remarks><paramref name="Retiring"/>: the deployment's replica sets that run now and the plan does not keep.</remarks>
-internal sealed record ReconcilePlan(string Deployment, long Generation, bool Deleting, IReadOnlyList<PlannedVariant> Variants, IReadOnlyList<string> Retiring);
+/// <remarks>
+/// <paramref name="Retiring"/>: the deployment's replica sets that run now and the plan does not keep.
+/// <paramref name="Uid"/>: which deployment of that name, for its audit entries (absent in plans journaled before it existed).
+/// </remarks>
+internal sealed record ReconcilePlan(
+    string Deployment, long Generation, bool Deleting, IReadOnlyList<PlannedVariant> Variants, IReadOnlyList<string> Retiring, string? Uid = null);
 
 /// <summary>A variant to run and route to; <paramref name="Routed"/> when its replica set is already in the published routes.</summary>
 internal sealed record PlannedVariant(string Name, int Weight, ReplicaSetSpec ReplicaSet, bool Routed);
 
-internal sealed record GenerationInput(string Deployment, long Generation);
+internal sealed record GenerationInput(string Deployment, long Generation, string? Uid = null);
 
 internal sealed record ProvisionInput(string Deployment, long Generation, ReplicaSetSpec ReplicaSet);
 
@@ -24,4 +28,4 @@ internal sealed record PublishRoutesInput(string Deployment, long Generation, IR
 
 internal sealed record RemoveReplicaSetsInput(string Deployment, long Generation, IReadOnlyList<string> Keep);
 
-internal sealed record OutcomeInput(string Deployment, long Generation, bool Succeeded, string? Error);
+internal sealed record OutcomeInput(string Deployment, long Generation, bool Succeeded, string? Error, string? Uid = null);

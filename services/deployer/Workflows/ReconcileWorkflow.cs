@@ -35,7 +35,7 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
             await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, []));
             await context.CreateTimer(DrainDelay);
             await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity), new RemoveReplicaSetsInput(name, plan.Generation, []));
-            await context.CallActivityAsync<bool>(nameof(DeleteDeploymentActivity), new GenerationInput(name, plan.Generation));
+            await context.CallActivityAsync<bool>(nameof(DeleteDeploymentActivity), new GenerationInput(name, plan.Generation, plan.Uid));
             return new ReconcileResult(name, plan.Generation, true, null);
         }
 
@@ -54,7 +54,7 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
             if (!readiness.Ready)
             {
                 var error = $"{variant.Name} variant not ready: {readiness.Reason}";
-                await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, false, error));
+                await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, false, error, plan.Uid));
                 return new ReconcileResult(name, plan.Generation, false, error);
             }
         }
@@ -69,7 +69,7 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
             await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
                 new RemoveReplicaSetsInput(name, plan.Generation, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
         }
-        await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, true, null));
+        await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, true, null, plan.Uid));
         return new ReconcileResult(name, plan.Generation, true, null);
     }
 }

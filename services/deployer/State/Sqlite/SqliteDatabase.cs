@@ -43,6 +43,21 @@ internal sealed class SqliteDatabase
             started TEXT NOT NULL,
             spec TEXT NOT NULL,
             PRIMARY KEY (replica_set, ordinal));
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            deployment TEXT NOT NULL,
+            deployment_uid TEXT NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            time TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            before TEXT,
+            after TEXT,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            settled TEXT);
+        CREATE INDEX IF NOT EXISTS audit_by_deployment ON audit (deployment, id);
+        CREATE INDEX IF NOT EXISTS audit_by_uid ON audit (deployment_uid, revision);
         """;
 
     private readonly string _connectionString;

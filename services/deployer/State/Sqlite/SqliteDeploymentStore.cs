@@ -38,7 +38,21 @@ internal sealed class SqliteDeploymentStore(SqliteDatabase database) : IDeployme
     public async Task<StoredDeployment> CreateAsync(DeploymentRecord record, CancellationToken cancellationToken)
     {
         await using var connection = database.Open();
+        return await InsertAsync(connection, null, record, cancellationToken);
+    }
+
+    public async Task<StoredDeployment> UpdateAsync(DeploymentRecord record, string etag, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        return await UpdateAsync(connection, null, record, etag, cancellationToken);
+    }
+
+    /// <summary>The insert, on a connection (and transaction) the caller holds, so other writes can share its transaction.</summary>
+    internal static async Task<StoredDeployment> InsertAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, DeploymentRecord record, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "INSERT INTO deployments (name, etag, body) VALUES ($name, 1, $body) ON CONFLICT(name) DO NOTHING";
         command.Parameters.AddWithValue("$name", record.Name);
         command.Parameters.AddWithValue("$body", JsonSerializer.Serialize(record, Json));
@@ -50,11 +64,13 @@ internal sealed class SqliteDeploymentStore(SqliteDatabase database) : IDeployme
         return new StoredDeployment(record, "1");
     }
 
-    public async Task<StoredDeployment> UpdateAsync(DeploymentRecord record, string etag, CancellationToken cancellationToken)
+    /// <summary>The ETag-checked update, on a connection (and transaction) the caller holds.</summary>
+    internal static async Task<StoredDeployment> UpdateAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, DeploymentRecord record, string etag, CancellationToken cancellationToken)
     {
         var expected = long.Parse(etag, CultureInfo.InvariantCulture);
-        await using var connection = database.Open();
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE deployments SET etag = etag + 1, body = $body WHERE name = $name AND etag = $etag";
         command.Parameters.AddWithValue("$name", record.Name);
         command.Parameters.AddWithValue("$etag", expected);

@@ -24,6 +24,6 @@ internal sealed class PlanReconcileActivity(IDeploymentStore store, IReplicaProv
             .Where(set => !kept.Contains(set) && provisioner.Observe(set)?.Deployment == record.Name)
             .Order(StringComparer.Ordinal)
             .ToList();
-        return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants, retiring);
+        return new ReconcilePlan(record.Name, record.Generation, record.Deleting, variants, retiring, record.Uid);
     }
 }
