@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ModelPlatform.Contracts;
 using ModelPlatform.Testing;
 
 // The deployer on the embedded runtime: API latency, time to Ready, time to gone, and throughput,
@@ -40,6 +41,9 @@ var deployerPort = FreePort.Next();
 await using var deployer = ServerProcess.Start(deployerDll, deployerPort, new Dictionary<string, string>
 {
     ["Deployer__DataDirectory"] = Path.Combine(root, "data"),
+    // The benchmark is one client polling fast; the per-client limit is not what it measures.
+    ["Deployer__RateLimit__RequestsPerSecond"] = "1000000",
+    ["Deployer__RateLimit__Burst"] = "1000000",
     ["Deployer__ModelRoots__0"] = root,
     ["Deployer__ModelRoots__1"] = Path.GetDirectoryName(resnet)!,
     ["Deployer__Processes__InferenceServerPath"] = serverDll,
@@ -49,6 +53,7 @@ await using var deployer = ServerProcess.Start(deployerDll, deployerPort, new Di
 }, "--urls", $"http://127.0.0.1:{deployerPort}");
 await deployer.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
 using var client = new HttpClient { BaseAddress = deployer.BaseAddress };
+client.DefaultRequestHeaders.Authorization = new("Bearer", AdminTokenFile.Read(Path.Combine(root, "data", AdminTokenFile.FileName)));
 
 // Warm the API (JIT, connection) before timing it.
 for (var i = 0; i < 20; i++)

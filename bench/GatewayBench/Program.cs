@@ -28,6 +28,9 @@ var deployerPort = FreePort.Next();
 await using var deployer = ServerProcess.Start(Built("deployer", "ModelPlatform.Deployer"), deployerPort, new Dictionary<string, string>
 {
     ["Deployer__DataDirectory"] = Path.Combine(root, "data"),
+    // The benchmark is one client polling fast; the per-client limit is not what it measures.
+    ["Deployer__RateLimit__RequestsPerSecond"] = "1000000",
+    ["Deployer__RateLimit__Burst"] = "1000000",
     ["Deployer__ModelRoots__0"] = root,
     ["Deployer__Processes__InferenceServerPath"] = Built("sample-inference", "ModelPlatform.SampleInference"),
     ["Logging__LogLevel__Default"] = "Warning",
@@ -39,6 +42,8 @@ var gatewayPort = FreePort.Next();
 await using var gateway = ServerProcess.Start(Built("gateway", "ModelPlatform.Gateway"), gatewayPort, new Dictionary<string, string>
 {
     ["Deployer__Url"] = deployer.BaseAddress.ToString(),
+    // The deployer made its quickstart admin token on start; the gateway reads it, as in the app host.
+    ["Deployer__TokenFile"] = Path.Combine(root, "data", AdminTokenFile.FileName),
     ["Logging__LogLevel__Default"] = "Warning",
     // Measured as deployed: ServerProcess defaults to Development for the tests' sake.
     ["DOTNET_ENVIRONMENT"] = "Production",
@@ -46,6 +51,7 @@ await using var gateway = ServerProcess.Start(Built("gateway", "ModelPlatform.Ga
 await gateway.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
 
 using var api = new HttpClient { BaseAddress = deployer.BaseAddress };
+api.DefaultRequestHeaders.Authorization = new("Bearer", AdminTokenFile.Read(Path.Combine(root, "data", AdminTokenFile.FileName)));
 var variant = new { model = new { format = "onnx", uri = model }, replicas = 1 };
 (await api.PostAsJsonAsync("/v1/deployments", new
 {
