@@ -35,6 +35,23 @@ public sealed class OpenApiTests(DeployerFixture deployer) : IClassFixture<Deplo
     }
 
     [Fact]
+    public async Task The_openapi_document_declares_the_bearer_scheme_and_what_each_operation_needs()
+    {
+        var document = await deployer.Client.GetFromJsonAsync<JsonObject>("/openapi/v1.json", Ct);
+
+        var scheme = document!["components"]!["securitySchemes"]!["Bearer"]!;
+        Assert.Equal("http", scheme["type"]!.GetValue<string>());
+        Assert.Equal("bearer", scheme["scheme"]!.GetValue<string>());
+        var traffic = document["paths"]!["/v1/deployments/{name}/traffic"]!["put"]!;
+        Assert.NotNull(traffic["security"]!.AsArray().Single()!["Bearer"]);
+        Assert.Contains("operator or admin", traffic["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        foreach (var status in new[] { "401", "403", "429" })
+        {
+            Assert.NotNull(traffic["responses"]![status]);
+        }
+    }
+
+    [Fact]
     public async Task The_interactive_api_page_is_served()
     {
         using var response = await deployer.Client.GetAsync("/scalar/v1", Ct);

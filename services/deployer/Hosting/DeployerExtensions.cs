@@ -38,7 +38,11 @@ internal static class DeployerExtensions
         services.AddSingleton<IValidateOptions<DeployerOptions>, DeployerOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddDeployerSecurity();
-        services.AddOpenApi();
+        services.AddOpenApi(openApi =>
+        {
+            openApi.AddDocumentTransformer<BearerSecurityTransformer>();
+            openApi.AddOperationTransformer<BearerSecurityTransformer>();
+        });
         services.AddExceptionHandler<StoreFailureExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures go through the exception handler, which says which parameter and why.
