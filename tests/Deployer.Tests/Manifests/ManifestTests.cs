@@ -99,7 +99,10 @@ public sealed class ManifestTests
         var deployer = deployments.Single(d => d.Metadata.Name == "deployer").Spec.Template.Spec;
         Assert.Equal("deployer", deployer.ServiceAccountName);
         var env = deployer.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
-        Assert.Equal("Dapr", env["Deployer__Runtime"]);
+        // One writer to the embedded store, which lives on a claim so it outlives the pod.
+        Assert.Equal("Recreate", deployments.Single(d => d.Metadata.Name == "deployer").Spec.Strategy.Type);
+        var data = deployer.Volumes.Single(volume => volume.Name == deployer.Containers.Single().VolumeMounts.Single(mount => mount.MountPath == env["Deployer__DataDirectory"]).Name);
+        Assert.Equal(Load<V1PersistentVolumeClaim>("deploy/kubernetes/deployer.yaml").Single().Metadata.Name, data.PersistentVolumeClaim.ClaimName);
         Assert.Equal("Kubernetes", env["Deployer__Provisioner"]);
         Assert.Equal(Load<V1Role>("deploy/kubernetes/deployer-rbac.yaml").Single().Metadata.NamespaceProperty, env["Deployer__Kubernetes__Namespace"]);
         Assert.Equal(Load<V1PersistentVolumeClaim>("deploy/kubernetes/models-volume.yaml").Single().Metadata.Name, env["Deployer__Kubernetes__ModelVolumeClaim"]);
