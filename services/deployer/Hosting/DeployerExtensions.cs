@@ -47,9 +47,7 @@ internal static class DeployerExtensions
         services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
         services.AddSingleton<IReplicaRegistry, SqliteReplicaRegistry>();
         services.AddSingleton<ReplicaLauncher>();
-        services.AddHttpClient(ProcessProvisioner.ProbeClient, client => client.Timeout = TimeSpan.FromSeconds(2));
-        services.AddSingleton<ProcessProvisioner>();
-        services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<ProcessProvisioner>());
+        builder.AddReplicaProvisioner();
         services.AddSingleton(new WorkflowRegistry()
             .RegisterWorkflow<ReconcileWorkflow>()
             .RegisterActivity<PlanReconcileActivity>()
@@ -70,7 +68,7 @@ internal static class DeployerExtensions
         services.AddSingleton<DeploymentValidator>();
 
         // Order matters: adopt running replicas, then resume journaled workflows, then reconcile the rest.
-        services.AddHostedService(provider => provider.GetRequiredService<ProcessProvisioner>());
+        services.AddHostedService(provider => (IHostedService)provider.GetRequiredService<IReplicaProvisioner>());
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
         services.AddHostedService<StartupReconciler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag]);
