@@ -67,8 +67,8 @@ internal static class DeployerExtensions
         services.AddSingleton<ModelRoots>();
         services.AddSingleton<DeploymentValidator>();
 
-        // Order matters: adopt running replicas, then resume journaled workflows, then reconcile the rest.
-        services.AddHostedService(provider => (IHostedService)provider.GetRequiredService<IReplicaProvisioner>());
+        // Order matters: the provisioner (registered above) adopts running replicas or reads the cluster,
+        // then journaled workflows resume, then the rest is reconciled.
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
         services.AddHostedService<StartupReconciler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag]);

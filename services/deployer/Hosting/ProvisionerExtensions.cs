@@ -6,7 +6,10 @@ using ModelPlatform.Deployer.Provisioning.Processes;
 
 namespace ModelPlatform.Deployer.Hosting;
 
-/// <summary>Chooses the replica provisioner from <c>Deployer:Provisioner</c>; both are hosted services.</summary>
+/// <summary>
+/// Chooses the replica provisioner from <c>Deployer:Provisioner</c>. It is the first hosted service,
+/// so it has adopted its replicas (or read the cluster) before workflows resume.
+/// </summary>
 internal static class ProvisionerExtensions
 {
     public static WebApplicationBuilder AddReplicaProvisioner(this WebApplicationBuilder builder)
@@ -20,12 +23,14 @@ internal static class ProvisionerExtensions
             services.AddSingleton<ReplicaSetManifests>();
             services.AddSingleton<KubernetesProvisioner>();
             services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<KubernetesProvisioner>());
+            services.AddHostedService(provider => provider.GetRequiredService<KubernetesProvisioner>());
         }
         else
         {
             services.AddHttpClient(ProcessProvisioner.ProbeClient, client => client.Timeout = TimeSpan.FromSeconds(2));
             services.AddSingleton<ProcessProvisioner>();
             services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<ProcessProvisioner>());
+            services.AddHostedService(provider => provider.GetRequiredService<ProcessProvisioner>());
         }
 
         return builder;

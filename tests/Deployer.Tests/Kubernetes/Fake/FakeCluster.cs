@@ -221,12 +221,38 @@ public sealed class FakeCluster
         }
 
         Put(resource, name, stored, existing is null ? "ADDED" : "MODIFIED");
+        if (resource == Resource.Autoscalers)
+        {
+            Autoscale(stored);
+        }
+
         if (resource == Resource.Deployments)
         {
             Run(name, false);
         }
 
         return (JsonObject)_objects[(resource, name)].DeepClone();
+    }
+
+    /// <summary>What an autoscaler does first: bring its target within its bounds.</summary>
+    private void Autoscale(JsonObject autoscaler)
+    {
+        var target = (string?)autoscaler["spec"]?["scaleTargetRef"]?["name"];
+        if (target is null || !_objects.TryGetValue((Resource.Deployments, target), out var deployment))
+        {
+            return;
+        }
+
+        var replicas = (int?)deployment["spec"]!["replicas"] ?? 1;
+        var bounded = Math.Clamp(replicas, (int?)autoscaler["spec"]!["minReplicas"] ?? 1, (int?)autoscaler["spec"]!["maxReplicas"] ?? replicas);
+        if (bounded != replicas)
+        {
+            var scaled = (JsonObject)deployment.DeepClone();
+            scaled["spec"]!["replicas"] = bounded;
+            scaled["metadata"]!["generation"] = (long)scaled["metadata"]!["generation"]! + 1;
+            Put(Resource.Deployments, target, scaled, "MODIFIED");
+            Run(target, false);
+        }
     }
 
     /// <summary>The spec as stored: a Deployment applied without replicas keeps the count it had (the autoscaler's), or 1.</summary>
