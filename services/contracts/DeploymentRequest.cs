@@ -32,6 +32,18 @@ public sealed record VariantSpec
 
     public int Replicas { get; init; } = 1;
 
+    /// <summary>
+    /// With <see cref="MaxReplicas"/>, asks for a horizontal autoscaler (Kubernetes provisioner
+    /// only); <see cref="Replicas"/> is then the count to start with. Left out of the JSON when
+    /// unset, so that the replica-set names of variants without it stay what they were.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MinReplicas { get; init; }
+
+    /// <summary>The autoscaler's upper bound; see <see cref="MinReplicas"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxReplicas { get; init; }
+
     public ResourceSpec? Resources { get; init; }
 
     public IReadOnlyDictionary<string, string>? Env { get; init; }

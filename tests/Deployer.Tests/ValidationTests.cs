@@ -28,6 +28,7 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         { "http uri", """{"name": "http", "stable": {"model": {"format": "onnx", "uri": "http://example.com/a.onnx"}}}""", "stable.model.uri" },
         { "missing file", """{"name": "missing", "stable": {"model": {"format": "onnx", "uri": "/no/such/model.onnx"}}}""", "stable.model.uri" },
         { "image on the embedded runtime", """{"name": "img", "stable": {"image": "ghcr.io/acme/model:1.0"}}""", "stable.image" },
+        { "autoscaling on the embedded runtime", """{"name": "auto", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "minReplicas": 1, "maxReplicas": 3}}""", "stable.minReplicas" },
         { "invalid image reference", """{"name": "badimg", "stable": {"image": "UPPER/Case::tag"}}""", "stable.image" },
         { "negative replicas", """{"name": "neg", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "replicas": -1}}""", "stable.replicas" },
         { "too many replicas", """{"name": "many", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "replicas": 11}}""", "stable.replicas" },

@@ -256,7 +256,16 @@ internal static class DeploymentsApi
             return DeploymentResults.NotFound(name);
         }
 
-        var text = await services.Provisioner.ReadLogAsync(Specs.ReplicaSetId(name, spec), replica ?? 0, tail ?? 200, cancellationToken);
+        string? text;
+        try
+        {
+            text = await services.Provisioner.ReadLogAsync(Specs.ReplicaSetId(name, spec), replica ?? 0, tail ?? 200, cancellationToken);
+        }
+        catch (ProvisioningException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Logs unavailable", detail: ex.Message);
+        }
+
         return text is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No logs", detail: $"Replica {replica ?? 0} of the {variant} variant of '{name}' has written no log.")
             : TypedResults.Text(text, "text/plain");

@@ -38,7 +38,7 @@ public sealed class DeployerOptions
     [Range(1, 100_000)]
     public int MaxDeployments { get; set; } = 100;
 
-    /// <summary>Which provisioner runs replicas: <c>Processes</c> (embedded) for now.</summary>
+    /// <summary>Which provisioner runs replicas: <c>Processes</c> (embedded, the default) or <c>Kubernetes</c>.</summary>
     public ProvisionerKind Provisioner { get; set; } = ProvisionerKind.Processes;
 
     [Range(0, 1000)]
@@ -69,6 +69,8 @@ public sealed class DeployerOptions
 
     public ProcessProvisionerOptions Processes { get; set; } = new();
 
+    public KubernetesProvisionerOptions Kubernetes { get; set; } = new();
+
     /// <summary>Fault injection for tests; never set in production.</summary>
     public TestingOptions Testing { get; set; } = new();
 }
@@ -78,6 +80,9 @@ public enum ProvisionerKind
 {
     /// <summary>Each replica is a local child process of the deployer.</summary>
     Processes,
+
+    /// <summary>Each variant is a Kubernetes Deployment with a ClusterIP Service.</summary>
+    Kubernetes,
 }
 
 /// <summary>Settings of the local-process provisioner.</summary>

@@ -60,9 +60,7 @@ internal static class DeployerExtensions
         services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
         services.AddSingleton<IReplicaRegistry, SqliteReplicaRegistry>();
         services.AddSingleton<ReplicaLauncher>();
-        services.AddHttpClient(ProcessProvisioner.ProbeClient, client => client.Timeout = TimeSpan.FromSeconds(2));
-        services.AddSingleton<ProcessProvisioner>();
-        services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<ProcessProvisioner>());
+        builder.AddReplicaProvisioner();
         services.AddSingleton(new WorkflowRegistry()
             .RegisterWorkflow<ReconcileWorkflow>()
             .RegisterActivity<PlanReconcileActivity>()
@@ -83,8 +81,8 @@ internal static class DeployerExtensions
         services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));
         services.AddSingleton<DeploymentValidator>();
 
-        // Order matters: adopt running replicas, then resume journaled workflows, then reconcile the rest.
-        services.AddHostedService(provider => provider.GetRequiredService<ProcessProvisioner>());
+        // Order matters: the provisioner (registered above) adopts running replicas or reads the cluster,
+        // then journaled workflows resume, then the rest is reconciled.
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
         services.AddHostedService<StartupReconciler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag]);

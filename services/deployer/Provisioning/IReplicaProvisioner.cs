@@ -34,12 +34,18 @@ internal interface IReplicaProvisioner
 /// <summary>What a replica set runs.</summary>
 internal sealed record ReplicaSetSpec(string Id, string Deployment, string Variant, VariantSpec Spec);
 
-/// <summary>A set's replicas as observed.</summary>
-internal sealed record ReplicaSetObservation(string Id, string Deployment, int Desired, IReadOnlyList<ReplicaObservation> Replicas)
+/// <summary>
+/// A set's replicas as observed. With a <paramref name="Service"/> (one address that spreads
+/// requests over the ready replicas, as a Kubernetes Service does), traffic goes there while any
+/// replica is ready; without one, straight to each ready replica.
+/// </summary>
+internal sealed record ReplicaSetObservation(string Id, string Deployment, int Desired, IReadOnlyList<ReplicaObservation> Replicas, string? Service = null)
 {
     public int Ready => Replicas.Count(replica => replica.Ready);
 
-    public IReadOnlyList<string> ReadyEndpoints => [.. Replicas.Where(replica => replica.Ready).Select(replica => replica.Endpoint)];
+    public IReadOnlyList<string> ReadyEndpoints => Service is null
+        ? [.. Replicas.Where(replica => replica.Ready).Select(replica => replica.Endpoint)]
+        : Ready > 0 ? [Service] : [];
 }
 
 /// <summary>One replica as observed.</summary>

@@ -137,6 +137,8 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             errors.Add($"{path}.replicas", $"must be between 0 and {settings.MaxReplicas}.");
         }
 
+        ValidateAutoscaling(variant, path, errors);
+
         if (variant.Resources is { } resources)
         {
             ValidateQuantity(resources.Cpu, $"{path}.resources.cpu", errors);
@@ -176,6 +178,52 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         }
     }
 
+    private void ValidateAutoscaling(VariantSpec variant, string path, Errors errors)
+    {
+        if (variant is { MinReplicas: null, MaxReplicas: null })
+        {
+            return;
+        }
+
+        var settings = options.Value;
+        if (settings.Provisioner == ProvisionerKind.Processes)
+        {
+            errors.Add(variant.MinReplicas is null ? $"{path}.maxReplicas" : $"{path}.minReplicas",
+                "autoscaling needs the Kubernetes provisioner (a HorizontalPodAutoscaler); the embedded runtime runs a fixed 'replicas' count.");
+            return;
+        }
+
+        if (variant is not { MinReplicas: { } min, MaxReplicas: { } max })
+        {
+            errors.Add(variant.MinReplicas is null ? $"{path}.minReplicas" : $"{path}.maxReplicas", "is required with the other: autoscaling needs both bounds.");
+            return;
+        }
+
+        if (min < 1)
+        {
+            errors.Add($"{path}.minReplicas", "must be at least 1.");
+        }
+
+        if (max < min)
+        {
+            errors.Add($"{path}.maxReplicas", $"must be at least minReplicas ({min}).");
+        }
+        else if (max > settings.MaxReplicas)
+        {
+            errors.Add($"{path}.maxReplicas", $"must be at most {settings.MaxReplicas} (Deployer:MaxReplicas).");
+        }
+
+        if (variant.Replicas < min || variant.Replicas > max)
+        {
+            errors.Add($"{path}.replicas", $"is the count to start with and must lie between minReplicas ({min}) and maxReplicas ({max}).");
+        }
+
+        if (variant.Resources?.Cpu is null)
+        {
+            errors.Add($"{path}.resources.cpu", "is required with autoscaling: the autoscaler aims at a share of the CPU request.");
+        }
+    }
+
     private void ValidateModel(ModelSource model, string path, Errors errors)
     {
         if (!string.Equals(model.Format, "onnx", StringComparison.Ordinal))
@@ -198,6 +246,10 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         {
             errors.Add($"{path}.uri", error!);
         }
+        else if (options.Value.Provisioner == ProvisionerKind.Kubernetes)
+        {
+            ValidateClusterModel(file, path, errors);
+        }
         else if (!roots.Contains(file))
         {
             errors.Add($"{path}.uri", $"'{file}' is outside the model roots ({string.Join(", ", roots.Folders)}); add its folder to Deployer:ModelRoots.");
@@ -205,6 +257,23 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         else if (options.Value.Provisioner == ProvisionerKind.Processes && !File.Exists(file))
         {
             errors.Add($"{path}.uri", $"no model file at '{file}'.");
+        }
+    }
+
+    /// <summary>On Kubernetes the file is read by a pod from the model volume, not by this host.</summary>
+    private void ValidateClusterModel(string file, string path, Errors errors)
+    {
+        var settings = options.Value.Kubernetes;
+        var mount = settings.ModelMountPath.TrimEnd('/') + "/";
+        if (!Path.GetFullPath(file).StartsWith(mount, StringComparison.Ordinal) || file.Contains("/../", StringComparison.Ordinal))
+        {
+            errors.Add($"{path}.uri", $"'{file}' is outside the model volume, mounted at '{settings.ModelMountPath}' in every replica.");
+        }
+
+        if (string.IsNullOrEmpty(settings.ReferenceImage) || string.IsNullOrEmpty(settings.ModelVolumeClaim))
+        {
+            errors.Add(path,
+                "model variants need the reference runtime's image and the model volume (Deployer:Kubernetes:ReferenceImage and Deployer:Kubernetes:ModelVolumeClaim), and this deployer has not been given them; deploy an 'image' instead.");
         }
     }
 

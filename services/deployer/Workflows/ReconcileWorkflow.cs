@@ -42,7 +42,17 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
         await context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new GenerationInput(name, plan.Generation));
         foreach (var variant in plan.Variants)
         {
-            await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), new ProvisionInput(name, plan.Generation, variant.ReplicaSet));
+            try
+            {
+                await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), new ProvisionInput(name, plan.Generation, variant.ReplicaSet));
+            }
+            catch (WorkflowTaskFailedException failed)
+            {
+                // A refusal of the platform (a Kubernetes API error, say) is the deployment's failure to report, not the workflow's to die of.
+                var error = $"{variant.Name} variant not provisioned: {failed.FailureDetails.ErrorMessage}";
+                await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, false, error));
+                return new ReconcileResult(name, plan.Generation, false, error);
+            }
         }
 
         // A replica set that is already routed needs no readiness gate: gateways keep traffic off its

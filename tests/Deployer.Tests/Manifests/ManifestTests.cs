@@ -66,9 +66,9 @@ public sealed class ManifestTests
         [
             "/pods/log: get",
             "/pods: get,list,watch",
-            "/services: delete,get,list,patch,watch",
-            "apps/deployments: delete,get,list,patch,watch",
-            "autoscaling/horizontalpodautoscalers: delete,get,list,patch,watch",
+            "/services: create,delete,get,list,patch",
+            "apps/deployments: create,delete,get,list,patch,watch",
+            "autoscaling/horizontalpodautoscalers: create,delete,get,list,patch",
         ], grants);
         Assert.Equal(("ServiceAccount", "deployer", "model-platform"), (binding.Subjects.Single().Kind, binding.Subjects.Single().Name, binding.Subjects.Single().NamespaceProperty));
         Assert.Equal(role.Metadata.Name, binding.RoleRef.Name);

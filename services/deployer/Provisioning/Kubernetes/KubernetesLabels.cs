@@ -1,0 +1,46 @@
+namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
+
+/// <summary>
+/// The labels on what the provisioner creates: Kubernetes' recommended <c>app.kubernetes.io/*</c>
+/// set plus the model, variant and revision. Pods (and so the selector) carry only labels that never
+/// change for a replica set; the variant label moves when a canary is promoted, so it stays on the
+/// Deployment, Service and autoscaler, where changing it restarts nothing.
+/// </summary>
+internal static class KubernetesLabels
+{
+    public const string Name = "app.kubernetes.io/name";
+    public const string Instance = "app.kubernetes.io/instance";
+    public const string Component = "app.kubernetes.io/component";
+    public const string PartOf = "app.kubernetes.io/part-of";
+    public const string ManagedBy = "app.kubernetes.io/managed-by";
+    public const string Model = "modelplatform.io/model";
+    public const string Variant = "modelplatform.io/variant";
+    public const string Revision = "modelplatform.io/revision";
+
+    /// <summary>The value of <see cref="ManagedBy"/>, and the server-side apply field manager.</summary>
+    public const string Manager = "model-deployer";
+
+    public const string ComponentValue = "inference";
+    public const string PartOfValue = "model-platform";
+
+    /// <summary>Selects everything this provisioner manages.</summary>
+    public const string ManagedSelector = ManagedBy + "=" + Manager;
+
+    /// <summary>The labels of a replica set's pods, also its Deployment's and Service's selector.</summary>
+    public static Dictionary<string, string> Selector(ReplicaSetSpec set) => new(StringComparer.Ordinal)
+    {
+        [Name] = set.Deployment,
+        [Instance] = set.Id,
+        [Component] = ComponentValue,
+        [PartOf] = PartOfValue,
+        [ManagedBy] = Manager,
+        [Model] = set.Deployment,
+    };
+
+    /// <summary>The labels of the Deployment, Service and autoscaler.</summary>
+    public static Dictionary<string, string> Object(ReplicaSetSpec set) => new(Selector(set), StringComparer.Ordinal)
+    {
+        [Variant] = set.Variant,
+        [Revision] = set.Id[(set.Deployment.Length + 1)..],
+    };
+}

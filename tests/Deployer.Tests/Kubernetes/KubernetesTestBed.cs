@@ -1,0 +1,77 @@
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.Domain;
+using ModelPlatform.Deployer.Provisioning;
+using ModelPlatform.Deployer.Provisioning.Kubernetes;
+using ModelPlatform.Deployer.Tests.Kubernetes.Fake;
+
+namespace ModelPlatform.Deployer.Tests.Kubernetes;
+
+/// <summary>A started Kubernetes provisioner talking to a fake API server through a kubeconfig file.</summary>
+internal sealed class KubernetesTestBed : IAsyncDisposable
+{
+    public const string ReferenceImage = "registry.example/model-platform/sample-inference:1.0";
+
+    private readonly bool _ownsApi;
+
+    private KubernetesTestBed(FakeKubernetesApi api, KubernetesProvisioner provisioner, DeployerOptions options, bool ownsApi)
+    {
+        _ownsApi = ownsApi;
+        Api = api;
+        Provisioner = provisioner;
+        Options = options;
+    }
+
+    public FakeKubernetesApi Api { get; }
+
+    public FakeCluster Cluster => Api.Cluster;
+
+    public KubernetesProvisioner Provisioner { get; }
+
+    public DeployerOptions Options { get; }
+
+    public static async Task<KubernetesTestBed> StartAsync(FakeKubernetesApi? api = null)
+    {
+        var ownsApi = api is null;
+        api ??= await FakeKubernetesApi.StartAsync();
+        var options = new DeployerOptions
+        {
+            Provisioner = ProvisionerKind.Kubernetes,
+            Kubernetes = new KubernetesProvisionerOptions
+            {
+                ReferenceImage = ReferenceImage,
+                ModelVolumeClaim = "model-files",
+                GpuNodeSelector = new() { ["nvidia.com/gpu.present"] = "true" },
+                WatchBackoff = TimeSpan.FromMilliseconds(50),
+                MaxWatchBackoff = TimeSpan.FromMilliseconds(200),
+            },
+        };
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options);
+
+        // The same kubeconfig parsing production uses when KUBECONFIG names this file.
+        var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeConfigPath));
+        var provisioner = new KubernetesProvisioner(client, new ReplicaSetManifests(wrapped), wrapped, NullLogger<KubernetesProvisioner>.Instance);
+        await provisioner.StartAsync(TestContext.Current.CancellationToken);
+        return new KubernetesTestBed(api, provisioner, options, ownsApi);
+    }
+
+    public static ReplicaSetSpec Set(string deployment, VariantSpec spec, string variant = VariantNames.Stable) =>
+        new(Specs.ReplicaSetId(deployment, spec), deployment, variant, spec);
+
+    public static VariantSpec Image(string image = "registry.example/team/model:2", int replicas = 1) => new() { Image = image, Replicas = replicas };
+
+    public static string ServiceAddress(string replicaSet) => $"http://{replicaSet}.models.svc.cluster.local:8080";
+
+    public async ValueTask DisposeAsync()
+    {
+        await Provisioner.StopAsync(CancellationToken.None);
+        Provisioner.Dispose();
+        if (_ownsApi)
+        {
+            await Api.DisposeAsync();
+        }
+    }
+}
