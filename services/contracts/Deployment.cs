@@ -6,7 +6,9 @@ public sealed record Deployment(
     VariantSpec Stable,
     VariantSpec? Canary,
     TrafficSplit Traffic,
-    DeploymentStatus Status);
+    DeploymentStatus Status,
+    AccessSpec? Access = null,
+    RateLimitSpec? Limits = null);
 
 /// <summary>Traffic in percent per variant; the two add up to 100.</summary>
 public sealed record TrafficSplit(int Stable, int Canary);

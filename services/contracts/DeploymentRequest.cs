@@ -18,6 +18,12 @@ public sealed record DeploymentRequest
     public VariantSpec? Canary { get; init; }
 
     public TrafficRequest? Traffic { get; init; }
+
+    /// <summary>API keys end users must present at the gateway; left out, the model is open.</summary>
+    public AccessSpec? Access { get; init; }
+
+    /// <summary>The gateway's per-client rate limit for this model; left out, none.</summary>
+    public RateLimitSpec? Limits { get; init; }
 }
 
 /// <summary>One variant of a deployment: what runs, how many replicas, with which resources.</summary>

@@ -10,8 +10,15 @@ public sealed record RouteTable(long Version, IReadOnlyList<ModelRoute> Models)
     public static RouteTable Empty { get; } = new(0, []);
 }
 
-/// <summary>A model and its variants.</summary>
-public sealed record ModelRoute(string Name, IReadOnlyList<VariantRoute> Variants);
+/// <summary>
+/// A model and its variants, the hashes of the API keys its callers must present (none: open), and
+/// the per-client rate limit the gateway applies (none: unlimited).
+/// </summary>
+public sealed record ModelRoute(
+    string Name,
+    IReadOnlyList<VariantRoute> Variants,
+    IReadOnlyList<ApiKeySpec>? ApiKeys = null,
+    RateLimitSpec? Limits = null);
 
 /// <summary>A variant: its weight (0-100) and the base URLs of its ready replicas.</summary>
 public sealed record VariantRoute(string Name, int Weight, IReadOnlyList<string> Endpoints);

@@ -42,6 +42,11 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         { "too many env", """{"name": "env-many", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"V0": "x", "V1": "x", "V2": "x", "V3": "x", "V4": "x", "V5": "x", "V6": "x", "V7": "x", "V8": "x", "V9": "x", "V10": "x", "V11": "x", "V12": "x", "V13": "x", "V14": "x", "V15": "x", "V16": "x", "V17": "x", "V18": "x", "V19": "x", "V20": "x", "V21": "x", "V22": "x", "V23": "x", "V24": "x", "V25": "x", "V26": "x", "V27": "x", "V28": "x", "V29": "x", "V30": "x", "V31": "x", "V32": "x", "V33": "x", "V34": "x", "V35": "x", "V36": "x", "V37": "x", "V38": "x", "V39": "x", "V40": "x", "V41": "x", "V42": "x", "V43": "x", "V44": "x", "V45": "x", "V46": "x", "V47": "x", "V48": "x", "V49": "x", "V50": "x", "V51": "x", "V52": "x", "V53": "x", "V54": "x", "V55": "x", "V56": "x", "V57": "x", "V58": "x", "V59": "x", "V60": "x", "V61": "x", "V62": "x", "V63": "x", "V64": "x", "V65": "x", "V66": "x", "V67": "x", "V68": "x", "V69": "x", "V70": "x", "V71": "x", "V72": "x", "V73": "x", "V74": "x", "V75": "x", "V76": "x", "V77": "x", "V78": "x", "V79": "x", "V80": "x", "V81": "x", "V82": "x", "V83": "x", "V84": "x", "V85": "x", "V86": "x", "V87": "x", "V88": "x", "V89": "x", "V90": "x", "V91": "x", "V92": "x", "V93": "x", "V94": "x", "V95": "x", "V96": "x", "V97": "x", "V98": "x", "V99": "x", "V100": "x", "V101": "x", "V102": "x", "V103": "x", "V104": "x", "V105": "x", "V106": "x", "V107": "x", "V108": "x", "V109": "x", "V110": "x", "V111": "x", "V112": "x", "V113": "x", "V114": "x", "V115": "x", "V116": "x", "V117": "x", "V118": "x", "V119": "x", "V120": "x", "V121": "x", "V122": "x", "V123": "x", "V124": "x", "V125": "x", "V126": "x", "V127": "x", "V128": "x"}}}""", "stable.env" },
         { "env name", """{"name": "env", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"1BAD": "x"}}}""", "stable.env.1BAD" },
         { "reserved env", """{"name": "envr", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"MODEL_URI": "x"}}}""", "stable.env.MODEL_URI" },
+        { "api key hash not hex", """{"name": "k1", "stable": STABLE, "access": {"apiKeys": [{"name": "app", "sha256": "not-a-hash"}]}}""", "access.apiKeys[0].sha256" },
+        { "api key names repeated", """{"name": "k2", "stable": STABLE, "access": {"apiKeys": [{"name": "app", "sha256": "HASH"}, {"name": "app", "sha256": "HASH"}]}}""", "access.apiKeys[1].name" },
+        { "api key without name", """{"name": "k3", "stable": STABLE, "access": {"apiKeys": [{"sha256": "HASH"}]}}""", "access.apiKeys[0].name" },
+        { "zero requests per second", """{"name": "l1", "stable": STABLE, "limits": {"requestsPerSecond": 0}}""", "limits.requestsPerSecond" },
+        { "burst below the rate", """{"name": "l2", "stable": STABLE, "limits": {"requestsPerSecond": 10, "burst": 5}}""", "limits.burst" },
         { "weight above 100", """{"name": "w", "stable": STABLE, "canary": CANARY, "traffic": {"canary": 101}}""", "traffic.canary" },
         { "weight without canary", """{"name": "w2", "stable": STABLE, "traffic": {"canary": 10}}""", "traffic.canary" },
         { "canary identical to stable", """{"name": "same", "stable": STABLE, "canary": STABLE}""", "canary" },
@@ -62,7 +67,8 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         var json = body
             .Replace("STABLE", Variant(), StringComparison.Ordinal)
             .Replace("CANARY", Variant("""{"V": "2"}"""), StringComparison.Ordinal)
-            .Replace("%MODEL%", deployer.AddMulModel, StringComparison.Ordinal);
+            .Replace("%MODEL%", deployer.AddMulModel, StringComparison.Ordinal)
+            .Replace("HASH", new string('a', 64), StringComparison.Ordinal);
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
 
         using var response = await deployer.Client.PostAsync("/v1/deployments", content, Ct);

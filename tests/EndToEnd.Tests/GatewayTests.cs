@@ -207,4 +207,33 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
         Assert.Matches("""gateway_requests_total\{[^}]*model="counted"[^}]*status_code="200"[^}]*variant="stable"[^}]*\} [1-9]""", metrics);
         Assert.Matches("""gateway_request_duration_seconds_bucket\{[^}]*model="counted"[^}]*\}""", metrics);
     }
+
+    [Fact]
+    public async Task Api_keys_given_at_deploy_time_reach_the_gateway_as_hashes_and_guard_the_model()
+    {
+        var key = BearerTokens.Generate();
+        using (var create = await suite.Client.PostAsJsonAsync("/v1/deployments", new
+        {
+            name = "guarded",
+            stable = Stable,
+            access = new { apiKeys = new[] { new { name = "team-a", sha256 = BearerTokens.Sha256Hex(key) } } },
+        }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, create.StatusCode);
+        }
+
+        await suite.WaitForReadyAsync("guarded", Ct);
+        await suite.WaitForGatewaySyncAsync(Ct);
+        var route = (await suite.RoutesAsync(Ct)).Models.Single(model => model.Name == "guarded");
+        Assert.Equal(BearerTokens.Sha256Hex(key), Assert.Single(route.ApiKeys!).Sha256);
+        Assert.DoesNotContain(key, await suite.Client.GetStringAsync("/v1/routes", Ct), StringComparison.Ordinal);
+
+        var (without, _) = await suite.InferAsync("guarded", null, Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/guarded/infer") { Content = JsonContent.Create(SuiteFixture.AddMulInfer()) };
+        request.Headers.Add("x-api-key", key);
+        using var with = await suite.Gateway.SendAsync(request, Ct);
+
+        Assert.Equal(401, without);
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
 }

@@ -131,6 +131,8 @@ internal static class DeploymentsApi
             Stable = request!.Stable!,
             Canary = request.Canary,
             CanaryWeight = request.Traffic?.Canary ?? 0,
+            Access = GatewayPolicy.Normalize(request.Access),
+            Limits = GatewayPolicy.Normalize(request.Limits),
         });
         if (outcome.Result is not null)
         {
@@ -356,6 +358,8 @@ internal static class DeploymentsApi
         Stable = request.Stable!,
         Canary = request.Canary,
         CanaryWeight = request.Traffic?.Canary ?? 0,
+        Access = GatewayPolicy.Normalize(request.Access),
+        Limits = GatewayPolicy.Normalize(request.Limits),
         CreatedAt = time.GetUtcNow(),
     };
 

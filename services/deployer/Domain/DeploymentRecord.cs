@@ -20,6 +20,12 @@ internal sealed record DeploymentRecord
     /// <summary>The canary's share, 0-100.</summary>
     public int CanaryWeight { get; init; }
 
+    /// <summary>The API key hashes the gateway asks of callers; null for an open model.</summary>
+    public AccessSpec? Access { get; init; }
+
+    /// <summary>The gateway's per-client rate limit; null for none.</summary>
+    public RateLimitSpec? Limits { get; init; }
+
     /// <summary>The revision: grows with every accepted change of the desired state.</summary>
     public long Generation { get; init; } = 1;
 
@@ -48,11 +54,14 @@ internal sealed record DeploymentRecord
         Stable = Stable,
         Canary = Canary,
         Traffic = new TrafficRequest { Canary = CanaryWeight },
+        Access = Access,
+        Limits = Limits,
     };
 
     /// <summary>Whether <paramref name="request"/> asks for exactly what is already desired.</summary>
     public bool Matches(DeploymentRequest request) =>
-        Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0);
+        Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0) &&
+        GatewayPolicy.Same(Access, request.Access) && GatewayPolicy.Same(Limits, request.Limits);
 
     /// <summary>The replica sets the desired state asks for: stable's, then the canary's if there is one.</summary>
     public IEnumerable<Provisioning.ReplicaSetSpec> DesiredReplicaSets()

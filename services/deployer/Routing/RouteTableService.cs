@@ -49,7 +49,8 @@ internal sealed partial class RouteTableService : IDisposable
                 }
 
                 models.Add(new ModelRoute(record.Name, [.. record.Routes.Select(route => new VariantRoute(
-                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet.Id)?.ReadyEndpoints ?? []))]));
+                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet.Id)?.ReadyEndpoints ?? []))],
+                    record.Access?.ApiKeys, record.Limits));
             }
 
             var current = Current;
@@ -138,6 +139,8 @@ internal sealed partial class RouteTableService : IDisposable
     private static bool SameRoutes(IReadOnlyList<ModelRoute> a, List<ModelRoute> b) =>
         a.Count == b.Count && a.Zip(b).All(pair =>
             pair.First.Name == pair.Second.Name &&
+            (pair.First.ApiKeys ?? []).SequenceEqual(pair.Second.ApiKeys ?? []) &&
+            pair.First.Limits == pair.Second.Limits &&
             pair.First.Variants.Count == pair.Second.Variants.Count &&
             pair.First.Variants.Zip(pair.Second.Variants).All(v =>
                 v.First.Name == v.Second.Name && v.First.Weight == v.Second.Weight && v.First.Endpoints.SequenceEqual(v.Second.Endpoints)));

@@ -31,7 +31,7 @@ internal sealed class DeploymentDescriber(IReplicaProvisioner provisioner, IOpti
             variants,
             record.Conditions);
         var traffic = new TrafficSplit(record.WeightOf(VariantNames.Stable), record.WeightOf(VariantNames.Canary));
-        return new Deployment(record.Name, record.Stable, record.Canary, traffic, status);
+        return new Deployment(record.Name, record.Stable, record.Canary, traffic, status, record.Access, record.Limits);
     }
 
     private VariantStatus Observe(string deployment, VariantSpec spec)

@@ -61,6 +61,11 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             ValidateTraffic(traffic, request.Canary is not null, errors);
         }
 
+        foreach (var (field, message) in GatewayPolicyValidator.Validate(request.Access, request.Limits))
+        {
+            errors.Add(field, message);
+        }
+
         return errors.ToDictionary();
     }
 

@@ -11,6 +11,14 @@ public sealed class GatewayOptions
     [Range(1024, long.MaxValue)]
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Largest total size of a request's headers; larger ones get 431.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxRequestHeadersTotalBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Most headers a request may carry; more get 431.</summary>
+    [Range(8, 1000)]
+    public int MaxRequestHeaderCount { get; set; } = 100;
+
     /// <summary>How long a model may take to answer before the gateway gives up (504).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
@@ -38,8 +46,8 @@ public sealed class GatewayOptions
     public bool StickySessions { get; set; }
 }
 
-/// <summary>Where the deployer is: <c>Deployer:Url</c>.</summary>
-public sealed class DeployerConnectionOptions
+/// <summary>Where the deployer is and how to authenticate to it: <c>Deployer:Url</c>, <c>Deployer:Token</c> or <c>Deployer:TokenFile</c>.</summary>
+public sealed class DeployerConnectionOptions : IValidatableObject
 {
     public const string Section = "Deployer";
 
@@ -47,11 +55,6 @@ public sealed class DeployerConnectionOptions
     [Url]
     public string Url { get; set; } = "http://127.0.0.1:5100";
 
-    /// <summary>The bearer token the gateway reads the route table with (a <c>reader</c> suffices).</summary>
-    public string? Token { get; set; }
-
-    /// <summary>A file holding that token instead (a mounted secret, or the quickstart's admin-token file), read at start.</summary>
-    public string? TokenFile { get; set; }
 
     /// <summary>First delay before reconnecting to a deployer that does not answer; doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
@@ -63,4 +66,26 @@ public sealed class DeployerConnectionOptions
     /// <summary>Longer than the deployer's watch timeout, so a long poll ends on the deployer's side.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan WatchRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The API token the route table is read with (the reader role is enough).</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A file holding that token instead (a mounted Kubernetes Secret, the quickstart's admin-token file).</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>The token, from <see cref="Token"/> or <see cref="TokenFile"/>.</summary>
+    public string ReadToken() => Token is { Length: > 0 } token ? token : Contracts.BearerTokens.ReadFile(TokenFile!);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrEmpty(Token) == string.IsNullOrEmpty(TokenFile))
+        {
+            yield return new ValidationResult(
+                "The deployer requires an API token: set exactly one of Deployer:Token and Deployer:TokenFile.", [nameof(Token), nameof(TokenFile)]);
+        }
+        else if (TokenFile is { Length: > 0 } file && !File.Exists(file))
+        {
+            yield return new ValidationResult($"Deployer:TokenFile '{file}' does not exist.", [nameof(TokenFile)]);
+        }
+    }
 }

@@ -26,11 +26,17 @@ internal static class GatewayExtensions
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeployerConnectionOptions>().BindConfiguration(DeployerConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
-            (kestrel, gateway) => kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
+            (kestrel, gateway) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes;
+                kestrel.Limits.MaxRequestHeadersTotalSize = gateway.Value.MaxRequestHeadersTotalBytes;
+                kestrel.Limits.MaxRequestHeaderCount = gateway.Value.MaxRequestHeaderCount;
+            });
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RouteTableState>();
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<ModelRateLimiter>();
         services.AddSingleton(new InMemoryConfigProvider([], []));
         services.AddSingleton<IProxyConfigProvider>(provider => provider.GetRequiredService<InMemoryConfigProvider>());
         services.AddSingleton<ILoadBalancingPolicy, VariantWeightedPolicy>();
@@ -41,11 +47,7 @@ internal static class GatewayExtensions
             var deployer = provider.GetRequiredService<IOptions<DeployerConnectionOptions>>().Value;
             client.BaseAddress = new Uri(deployer.Url.EndsWith('/') ? deployer.Url : deployer.Url + "/");
             client.Timeout = deployer.WatchRequestTimeout;
-            var token = deployer.Token ?? (deployer.TokenFile is { } file && File.Exists(file) ? File.ReadAllText(file).Trim() : null);
-            if (!string.IsNullOrEmpty(token))
-            {
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            }
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", deployer.ReadToken());
         });
         services.AddHostedService<RouteTableWatcher>();
         services.AddHealthChecks().AddCheck<RouteTableHealthCheck>("routes", tags: [ServiceDefaultsExtensions.ReadyTag]);
@@ -56,6 +58,8 @@ internal static class GatewayExtensions
     {
         app.MapReverseProxy(proxy =>
         {
+            proxy.Use(ModelAccessMiddleware.InvokeAsync);
+            proxy.Use(ModelRateLimiter.InvokeAsync);
             proxy.Use(VariantRoutingMiddleware.InvokeAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();

@@ -6,6 +6,7 @@ namespace ModelPlatform.Gateway.Routing;
 internal sealed class RouteTableState(TimeProvider time)
 {
     private volatile RouteTable? _table;
+    private volatile IReadOnlyDictionary<string, ModelPolicy> _policies = new Dictionary<string, ModelPolicy>();
     private volatile string? _lastError;
     private DateTimeOffset _lastContact;
 
@@ -17,8 +18,12 @@ internal sealed class RouteTableState(TimeProvider time)
 
     public DateTimeOffset LastContact => _lastContact;
 
+    /// <summary>The API keys and rate limit of <paramref name="model"/> in the table in force.</summary>
+    public ModelPolicy? PolicyOf(string model) => _policies.GetValueOrDefault(model);
+
     public void Applied(RouteTable table)
     {
+        _policies = table.Models.ToDictionary(model => model.Name, model => new ModelPolicy(model), StringComparer.Ordinal);
         _table = table;
         Reached();
     }

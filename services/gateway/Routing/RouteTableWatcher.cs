@@ -75,7 +75,8 @@ internal sealed partial class RouteTableWatcher(
     private static RouteTable Validate(RouteTable? table)
     {
         if (table?.Models is null || table.Models.Any(model => model?.Name is null || model.Variants is null ||
-                model.Variants.Any(variant => variant?.Name is null || variant.Endpoints is null || variant.Weight is < 0 or > 100)))
+                model.Variants.Any(variant => variant?.Name is null || variant.Endpoints is null || variant.Weight is < 0 or > 100) ||
+                model.ApiKeys?.Any(key => key?.Name is null || !BearerTokens.IsSha256Hex(key.Sha256)) == true))
         {
             throw new InvalidDataException("The deployer answered a malformed route table.");
         }

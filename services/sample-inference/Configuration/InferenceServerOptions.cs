@@ -53,6 +53,14 @@ public sealed class InferenceServerOptions
     [Range(1024, 2_000_000_000)]
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Largest total size of a request's headers; larger ones get 431.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxRequestHeadersTotalBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Most headers a request may carry; more get 431.</summary>
+    [Range(8, 1000)]
+    public int MaxRequestHeaderCount { get; set; } = 100;
+
     /// <summary>
     /// After SIGTERM the server reports not-ready yet keeps serving for this long, so that load
     /// balancers stop sending before it stops accepting. Kubernetes deployments use a few seconds.

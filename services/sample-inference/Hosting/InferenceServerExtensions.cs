@@ -32,6 +32,8 @@ internal static class InferenceServerExtensions
         {
             kestrel.Listen(IPAddress.Parse(inference.Value.BindAddress), inference.Value.Port);
             kestrel.Limits.MaxRequestBodySize = inference.Value.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = inference.Value.MaxRequestHeadersTotalBytes;
+            kestrel.Limits.MaxRequestHeaderCount = inference.Value.MaxRequestHeaderCount;
             kestrel.AddServerHeader = false;
         });
         services.AddOptions<HostOptions>().Configure<IOptions<InferenceServerOptions>>((host, inference) =>
