@@ -81,7 +81,7 @@ internal sealed class HostileInput(int seed, string modelRoot)
         var name = "fuzz-" + _random.Next(1_000_000);
         var stable = new JsonObject { ["model"] = new JsonObject { ["format"] = "onnx", ["uri"] = validModel }, ["replicas"] = 1 };
         var request = new JsonObject { ["name"] = name, ["stable"] = stable };
-        switch (_random.Next(16))
+        switch (_random.Next(18))
         {
             case 0: request["name"] = AnyString(); break;
             case 1: request["name"] = AnyJson() is { } notString && notString.GetValueKind() != System.Text.Json.JsonValueKind.String ? notString : AnyNumber(); break;
@@ -98,6 +98,13 @@ internal sealed class HostileInput(int seed, string modelRoot)
             case 12: request[AnyString() + "_unknown"] = AnyJson(2); break;
             case 13: stable[AnyString() + "_unknown"] = AnyJson(2); break;
             case 14: request["stable"] = AnyJson(2) is JsonObject other && other.Count > 0 ? other : JsonValue.Create(AnyString()); break;
+            case 15:
+                request["access"] = new JsonObject
+                {
+                    ["apiKeys"] = new JsonArray(new JsonObject { ["name"] = AnyString(), ["sha256"] = Pick(["", "zz", new string('a', 65), AnyString()]) }),
+                };
+                break;
+            case 16: request["limits"] = new JsonObject { ["requestsPerSecond"] = Pick<JsonNode?>([0, -1, 1_000_001, "5", 1.5]), ["burst"] = AnyNumber() }; break;
             default: stable["model"] = AnyJson(2) is JsonObject model && model.Count > 0 ? model : new JsonObject { ["uri"] = HostileUri() }; break;
         }
 
