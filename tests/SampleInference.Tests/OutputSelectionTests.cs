@@ -30,6 +30,18 @@ public sealed class OutputSelectionTests(AddMulServer server) : IClassFixture<Ad
     }
 
     [Fact]
+    public async Task A_json_answer_carries_its_length_and_is_not_chunked()
+    {
+        using var response = await server.Client.PostAsync("/v2/models/add-mul/infer",
+            new StringContent(Request().ToJsonString(), System.Text.Encoding.UTF8, "application/json"), Ct);
+        var body = await response.Content.ReadAsByteArrayAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+    }
+
+    [Fact]
     public async Task Only_the_requested_outputs_are_returned()
     {
         var request = Request();

@@ -25,8 +25,14 @@ internal sealed class InferenceHttpResult(
             var binary = result.Outputs.Any(output => output.Binary);
             if (!binary)
             {
+                // Buffered with its length rather than streamed in chunks: headers and body then leave
+                // in one write, so a replica that dies mid-answer is a connection a proxy can retry,
+                // never a half-sent response (chunked, the last chunk went out in a second write).
+                var json = new ArrayBufferWriter<byte>(4096);
+                WriteHeader(json, null);
                 response.ContentType = "application/json";
-                WriteHeader(response.BodyWriter, null);
+                response.ContentLength = json.WrittenCount;
+                response.BodyWriter.Write(json.WrittenSpan);
                 await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
                 return;
             }
