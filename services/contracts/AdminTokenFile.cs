@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ModelPlatform.Contracts;
 
 /// <summary>
@@ -13,45 +11,21 @@ public static class AdminTokenFile
 
     public const string IdentityName = "admin";
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     /// <summary>The token file's path, creating it with a new random token if it does not exist.</summary>
     public static string EnsureExists(string dataDirectory, out bool created)
     {
         ArgumentNullException.ThrowIfNull(dataDirectory);
-        var directory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
-        created = false;
-        if (!File.Exists(path))
-        {
-            try
-            {
-                // CreateNew: two processes starting at once must not both write (one would lose).
-                var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    create.UnixCreateMode = OwnerOnly;
-                }
-
-                using var stream = new FileStream(path, create);
-                using var writer = new StreamWriter(stream);
-                writer.Write("mp_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_'));
-                created = true;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-            }
-        }
+        var path = Path.Combine(Path.GetFullPath(dataDirectory), FileName);
+        BearerTokens.ReadOrCreateFile(path, out created);
 
         // A copy restored without its mode must not stay readable by others.
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, OwnerOnly);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
         return path;
     }
 
-    public static string Read(string path) => File.ReadAllText(path).Trim();
+    public static string Read(string path) => BearerTokens.ReadFile(path);
 }

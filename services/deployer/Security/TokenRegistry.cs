@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Configuration;
@@ -46,7 +45,7 @@ internal sealed partial class TokenRegistry
         return found;
     }
 
-    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    public static byte[] Hash(string token) => BearerTokens.Sha256(token);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "No API tokens are configured (Deployer:Auth:Tokens). {Verb} an admin token, readable only by this user, in {Path}. Use it: curl -H \"Authorization: Bearer $(cat {Path})\" http://127.0.0.1:5100/v1/deployments")]
