@@ -32,16 +32,21 @@ internal static class SecurityExtensions
                     return RateLimitPartition.GetNoLimiter(string.Empty);
                 }
 
-                var options = context.RequestServices.GetRequiredService<IOptions<DeployerOptions>>().Value.RateLimit;
                 var client = context.User.Identity?.IsAuthenticated == true
                     ? "token:" + context.User.Identity.Name
                     : "address:" + context.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                // The options are read only when a client's bucket is first made, not on every request.
+                var services = context.RequestServices;
+                return RateLimitPartition.GetTokenBucketLimiter(client, _ =>
                 {
-                    TokenLimit = options.Burst,
-                    TokensPerPeriod = options.RequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
+                    var options = services.GetRequiredService<IOptions<DeployerOptions>>().Value.RateLimit;
+                    return new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = options.Burst,
+                        TokensPerPeriod = options.RequestsPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                    };
                 });
             });
             limiter.OnRejected = async (rejected, cancellationToken) =>

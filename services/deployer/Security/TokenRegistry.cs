@@ -24,14 +24,14 @@ internal sealed partial class TokenRegistry
         }
 
         var file = AdminTokenFile.EnsureExists(options.Value.DataDirectory, out var created);
-        _tokens = [(AdminTokenFile.IdentityName, Roles.Admin, Hash(AdminTokenFile.Read(file)))];
+        _tokens = [(AdminTokenFile.IdentityName, Roles.Admin, BearerTokens.Sha256(AdminTokenFile.Read(file)))];
         LogAdminToken(logger, created ? "Created" : "Using", file);
     }
 
     /// <summary>The identity of a presented token, comparing every hash in constant time.</summary>
     public bool TryAuthenticate(string token, out string name, out string role)
     {
-        var presented = Hash(token);
+        var presented = BearerTokens.Sha256(token);
         (name, role) = (string.Empty, string.Empty);
         var found = false;
         foreach (var candidate in _tokens)
@@ -44,8 +44,6 @@ internal sealed partial class TokenRegistry
 
         return found;
     }
-
-    public static byte[] Hash(string token) => BearerTokens.Sha256(token);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "No API tokens are configured (Deployer:Auth:Tokens). {Verb} an admin token, readable only by this user, in {Path}. Use it: curl -H \"Authorization: Bearer $(cat {Path})\" http://127.0.0.1:5100/v1/deployments")]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Gateway.Configuration;
 using ModelPlatform.Gateway.LoadBalancing;
@@ -27,7 +26,7 @@ internal static class VariantRoutingMiddleware
         var pinned = header.Length == 0 ? string.Empty : VariantHeaders.Normalize(header);
         if (pinned is null)
         {
-            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
+            await GatewayProblems.WriteAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
                 $"{VariantHeaders.Name} must be '{Contracts.VariantNames.Stable}' or '{Contracts.VariantNames.Canary}', not '{Truncate(header)}'.");
             metrics.Record(model, string.Empty, StatusCodes.Status400BadRequest, Stopwatch.GetElapsedTime(started));
             return;
@@ -45,7 +44,7 @@ internal static class VariantRoutingMiddleware
             var detail = pinned.Length > 0
                 ? $"Model '{model}' has no healthy replica of variant '{pinned}'."
                 : $"Model '{model}' has no healthy replica.";
-            await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "No healthy replica", detail);
+            await GatewayProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No healthy replica", detail);
             metrics.Record(model, pinned, StatusCodes.Status503ServiceUnavailable, Stopwatch.GetElapsedTime(started));
             return;
         }
@@ -125,19 +124,4 @@ internal static class VariantRoutingMiddleware
         error?.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
-
-    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = status,
-                Title = title,
-                Detail = detail,
-            },
-        }).AsTask();
-    }
 }
