@@ -7,6 +7,15 @@ public sealed class DeployerOptions
 {
     public const string Section = "Deployer";
 
+    /// <summary>
+    /// Where state and workflows live: <c>Embedded</c> (SQLite and the in-process workflow host,
+    /// nothing to install) or <c>Dapr</c> (the sidecar's state store and Dapr Workflow, on a cluster).
+    /// </summary>
+    public RuntimeKind Runtime { get; set; } = RuntimeKind.Embedded;
+
+    /// <summary>Settings of the Dapr runtime, read when <see cref="Runtime"/> is <c>Dapr</c>.</summary>
+    public DaprRuntimeOptions Dapr { get; set; } = new();
+
     /// <summary>Where the embedded runtime keeps its SQLite database and replica logs.</summary>
     [Required]
     public string DataDirectory { get; set; } = ".data/deployer";
@@ -73,6 +82,16 @@ public sealed class DeployerOptions
 
     /// <summary>Fault injection for tests; never set in production.</summary>
     public TestingOptions Testing { get; set; } = new();
+}
+
+/// <summary>The runtimes the deployer's state and workflows can live in.</summary>
+public enum RuntimeKind
+{
+    /// <summary>A SQLite file and the in-process workflow host: one machine, nothing to install.</summary>
+    Embedded,
+
+    /// <summary>A Dapr state store and Dapr Workflow, both through the Dapr sidecar.</summary>
+    Dapr,
 }
 
 /// <summary>The replica provisioners.</summary>

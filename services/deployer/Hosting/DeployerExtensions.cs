@@ -1,18 +1,14 @@
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Api;
-using ModelPlatform.Deployer.Audit;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
 using ModelPlatform.Deployer.Routing;
 using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
-using ModelPlatform.Deployer.State.Sqlite;
 using ModelPlatform.Deployer.Status;
 using ModelPlatform.Deployer.Validation;
 using ModelPlatform.Deployer.Workflows;
-using ModelPlatform.Deployer.Workflows.Activities;
-using ModelPlatform.Deployer.Workflows.Embedded;
 using ModelPlatform.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -53,26 +49,12 @@ internal static class DeployerExtensions
             json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
 
-        // Embedded runtime: SQLite store and journal, in-process workflow host, local processes.
-        services.AddSingleton<SqliteDatabase>();
-        services.AddSingleton<IDeploymentStore, SqliteDeploymentStore>();
-        services.AddSingleton<IAuditLog, SqliteAuditLog>();
-        services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
-        services.AddSingleton<IReplicaRegistry, SqliteReplicaRegistry>();
+        // The runtime first: in Dapr mode its hosted check of the state store runs before anything reads it.
+        var runtime = RuntimeExtensions.RuntimeOf(builder.Configuration);
+        services.AddRuntime(runtime);
+        // The launcher also knows where the reference server's bundled models are, which validation needs with any provisioner.
         services.AddSingleton<ReplicaLauncher>();
         builder.AddReplicaProvisioner();
-        services.AddSingleton(new WorkflowRegistry()
-            .RegisterWorkflow<ReconcileWorkflow>()
-            .RegisterActivity<PlanReconcileActivity>()
-            .RegisterActivity<RecordProgressActivity>()
-            .RegisterActivity<ProvisionVariantActivity>()
-            .RegisterActivity<AwaitVariantReadyActivity>()
-            .RegisterActivity<PublishRoutesActivity>()
-            .RegisterActivity<RemoveReplicaSetsActivity>()
-            .RegisterActivity<RecordOutcomeActivity>()
-            .RegisterActivity<DeleteDeploymentActivity>());
-        services.AddSingleton<EmbeddedWorkflowHost>();
-        services.AddSingleton<IWorkflowScheduler>(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
 
         services.AddSingleton<RouteTableService>();
         services.AddSingleton<DeploymentCoordinator>();
@@ -82,8 +64,8 @@ internal static class DeployerExtensions
         services.AddSingleton<DeploymentValidator>();
 
         // Order matters: the provisioner (registered above) adopts running replicas or reads the cluster,
-        // then journaled workflows resume, then the rest is reconciled.
-        services.AddHostedService(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
+        // then workflows resume (the embedded host's journal, or Dapr's worker), then the rest is reconciled.
+        services.AddWorkflowEngine(runtime);
         services.AddHostedService<StartupReconciler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag]);
 

@@ -1,8 +1,10 @@
 using k8s;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Kubernetes;
 using ModelPlatform.Deployer.Provisioning.Processes;
+using ModelPlatform.Deployer.State.Sqlite;
 
 namespace ModelPlatform.Deployer.Hosting;
 
@@ -27,6 +29,9 @@ internal static class ProvisionerExtensions
         }
         else
         {
+            // Local processes are this machine's business, so their registry is SQLite in either runtime.
+            services.TryAddSingleton<SqliteDatabase>();
+            services.AddSingleton<IReplicaRegistry, SqliteReplicaRegistry>();
             services.AddHttpClient(ProcessProvisioner.ProbeClient, client => client.Timeout = TimeSpan.FromSeconds(2));
             services.AddSingleton<ProcessProvisioner>();
             services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<ProcessProvisioner>());

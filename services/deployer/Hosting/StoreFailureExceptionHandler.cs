@@ -1,3 +1,4 @@
+using Dapr;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
 
@@ -6,7 +7,8 @@ namespace ModelPlatform.Deployer.Hosting;
 /// <summary>
 /// A store that fails under a request (locked by another writer, corrupted, a full disk) answers
 /// 503 problem details with the store's reason, not a bare 500: the caller learns it may retry, and
-/// nothing was changed, since every write is one transaction.
+/// nothing was changed, since every write is one transaction. The same for a Dapr sidecar or state
+/// store that fails.
 /// </summary>
 internal sealed partial class StoreFailureExceptionHandler(IProblemDetailsService problems, ILogger<StoreFailureExceptionHandler> logger) : IExceptionHandler
 {
@@ -15,12 +17,23 @@ internal sealed partial class StoreFailureExceptionHandler(IProblemDetailsServic
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not SqliteException sqlite)
+        string reason;
+        bool busy;
+        switch (exception)
         {
-            return false;
+            case SqliteException sqlite:
+                busy = sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked;
+                reason = sqlite.Message;
+                break;
+            case DaprException dapr:
+                // The sidecar or its state store did not answer, or kept refusing a write under contention.
+                busy = false;
+                reason = dapr.InnerException?.Message ?? dapr.Message;
+                break;
+            default:
+                return false;
         }
 
-        var busy = sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked;
         LogStoreFailed(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = busy ? "1" : "30";
@@ -34,7 +47,7 @@ internal sealed partial class StoreFailureExceptionHandler(IProblemDetailsServic
                 Title = "The deployment store is unavailable.",
                 Detail = busy
                     ? "The store is locked by another writer; nothing was changed. Retry shortly."
-                    : $"The store failed: {sqlite.Message} Nothing was changed.",
+                    : $"The store failed: {reason} Nothing was changed.",
             },
         });
     }

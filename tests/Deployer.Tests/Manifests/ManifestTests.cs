@@ -99,10 +99,15 @@ public sealed class ManifestTests
         var deployer = deployments.Single(d => d.Metadata.Name == "deployer").Spec.Template.Spec;
         Assert.Equal("deployer", deployer.ServiceAccountName);
         var env = deployer.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
-        // One writer to the embedded store, which lives on a claim so it outlives the pod.
+        // One deployer at a time: its route watch signal is in the process.
         Assert.Equal("Recreate", deployments.Single(d => d.Metadata.Name == "deployer").Spec.Strategy.Type);
-        var data = deployer.Volumes.Single(volume => volume.Name == deployer.Containers.Single().VolumeMounts.Single(mount => mount.MountPath == env["Deployer__DataDirectory"]).Name);
-        Assert.Equal(Load<V1PersistentVolumeClaim>("deploy/kubernetes/deployer.yaml").Single().Metadata.Name, data.PersistentVolumeClaim.ClaimName);
+        Assert.Equal(1, deployments.Single(d => d.Metadata.Name == "deployer").Spec.Replicas);
+        // State in the Dapr component that applies transactions whole; nothing durable on the pod.
+        Assert.Equal("Dapr", env["Deployer__Runtime"]);
+        Assert.Equal(Load<DaprComponent>("components/deployer-state.yaml").Single().Metadata.Name, env["Deployer__Dapr__StateStore"]);
+        Assert.Empty(Load<V1PersistentVolumeClaim>("deploy/kubernetes/deployer.yaml"));
+        Assert.StartsWith("/tmp/", env["Deployer__DataDirectory"], StringComparison.Ordinal);
+        Assert.Contains("/tmp", deployer.Containers.Single().VolumeMounts.Select(mount => mount.MountPath));
         Assert.Equal("Kubernetes", env["Deployer__Provisioner"]);
         Assert.Equal(Load<V1Role>("deploy/kubernetes/deployer-rbac.yaml").Single().Metadata.NamespaceProperty, env["Deployer__Kubernetes__Namespace"]);
         Assert.Equal(Load<V1PersistentVolumeClaim>("deploy/kubernetes/models-volume.yaml").Single().Metadata.Name, env["Deployer__Kubernetes__ModelVolumeClaim"]);
@@ -135,8 +140,16 @@ public sealed class ManifestTests
                 item => Assert.NotNull(item.SecretKeyRef));
         }
 
+        // The deployer's own store: a type the deployer accepts on start (its transactions apply whole), secrets by reference.
+        var deployerState = Load<DaprComponent>("components/deployer-state.yaml").Single();
+        Assert.Contains(deployerState.Spec.Type, new ModelPlatform.Deployer.Configuration.DaprRuntimeOptions().AtomicStoreTypes);
+        Assert.Equal(["deployer"], deployerState.Scopes);
+        Assert.NotNull(deployerState.Spec.Metadata.Single(item => item.Name == "connectionString").SecretKeyRef);
+        Assert.DoesNotContain(deployerState.Spec.Metadata, item => item.Name == "actorStateStore");
+
         var resiliency = Load<DaprResiliency>("components/resiliency.yaml").Single();
         Assert.Contains("statestore", resiliency.Spec.Targets.Components.Keys);
+        Assert.Contains(deployerState.Metadata.Name, resiliency.Spec.Targets.Components.Keys);
         Assert.Contains("deployer", resiliency.Spec.Targets.Apps.Keys);
         var configuration = Load<DaprConfiguration>("components/configuration.yaml").Single();
         Assert.Equal(Load<V1Deployment>("deploy/kubernetes/gateway.yaml").Single().Spec.Template.Metadata.Annotations["dapr.io/config"], configuration.Metadata.Name);

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Dapr.Client;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Deployer.Configuration;
+
+namespace ModelPlatform.Deployer.State.Dapr;
+
+/// <summary>
+/// The deployer's state store component through the sidecar: reads with their ETags, and writes
+/// as transaction operations that name the ETag they expect (none: the key must not exist yet).
+/// </summary>
+internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> options)
+{
+    /// <summary>
+    /// Every write is checked against the ETag it names (first-write), and without one only creates.
+    /// Strong: a read sees the last write.
+    /// </summary>
+    public static readonly StateOptions Checked = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+
+    public DaprClient Client => dapr;
+
+    public string Store => options.Value.Dapr.StateStore;
+
+    public async Task<(T? Value, string? ETag)> GetAsync<T>(string key, CancellationToken cancellationToken)
+    {
+        var (value, etag) = await dapr.GetStateAndETagAsync<T?>(Store, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
+        return (value, string.IsNullOrEmpty(etag) ? null : etag);
+    }
+
+    /// <summary>The values of <paramref name="keys"/> that exist, with their ETags, in the order asked.</summary>
+    public async Task<IReadOnlyList<(string Key, T Value, string ETag)>> GetManyAsync<T>(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var items = await dapr.GetBulkStateAsync<T?>(Store, keys, parallelism: null, cancellationToken: cancellationToken);
+        var byKey = items.Where(item => item.Value is not null).ToDictionary(item => item.Key, StringComparer.Ordinal);
+        return [.. keys.Where(byKey.ContainsKey).Select(key => (key, byKey[key].Value!, byKey[key].ETag))];
+    }
+
+    /// <summary>Serialized with DaprClient's own JSON settings, so a value written in a transaction reads back like a saved one.</summary>
+    public StateTransactionRequest Upsert<T>(string key, T value, string? etag) =>
+        new(key, JsonSerializer.SerializeToUtf8Bytes(value, dapr.JsonSerializerOptions), StateOperationType.Upsert, etag, options: Checked);
+
+    public static StateTransactionRequest Delete(string key, string etag) =>
+        new(key, null, StateOperationType.Delete, etag, options: Checked);
+
+    /// <summary>
+    /// Applies every operation or none; a <see cref="global::Dapr.DaprException"/> when one's ETag does not hold
+    /// (or the store fails), which the callers answer by reading again.
+    /// </summary>
+    public Task TransactAsync(IReadOnlyList<StateTransactionRequest> operations, CancellationToken cancellationToken) =>
+        dapr.ExecuteStateTransactionAsync(Store, operations, cancellationToken: cancellationToken);
+}
