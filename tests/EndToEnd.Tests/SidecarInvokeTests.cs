@@ -10,11 +10,14 @@ namespace ModelPlatform.EndToEnd.Tests;
 /// <summary>
 /// On Kubernetes the gateway reaches the deployer through its Dapr sidecar's service invocation,
 /// <c>http://127.0.0.1:3500/v1.0/invoke/deployer/method/...</c>. A stand-in for the sidecar that
-/// forwards only that path checks that the watch keeps the base path (and its token) and works.
+/// forwards only that path checks that the watch keeps the base path (and its token), sends the
+/// sidecar's API token (<c>DAPR_API_TOKEN</c>, which the injector sets when the cluster enables it),
+/// and works.
 /// </summary>
 public sealed class SidecarInvokeTests : IAsyncLifetime
 {
     private const string InvokePrefix = "/v1.0/invoke/deployer/method";
+    private const string DaprApiToken = "sidecar-api-token";
 
     private readonly DeployerHarness _deployer = new();
     private WebApplication? _sidecar;
@@ -34,6 +37,13 @@ public sealed class SidecarInvokeTests : IAsyncLifetime
         _forward = new HttpClient { BaseAddress = _deployer.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         _sidecar.Map(InvokePrefix + "/{**method}", async (HttpContext context, string method) =>
         {
+            // A sidecar with API token authentication answers 401 to a call without the token.
+            if (context.Request.Headers["dapr-api-token"] != DaprApiToken)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+
             Interlocked.Increment(ref _invoked);
             using var request = new HttpRequestMessage(HttpMethod.Get, "/" + method + context.Request.QueryString);
             request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers.Authorization.ToString());
@@ -49,6 +59,7 @@ public sealed class SidecarInvokeTests : IAsyncLifetime
         {
             ["Deployer__Url"] = $"http://127.0.0.1:{sidecarPort}{InvokePrefix}/",
             ["Deployer__Token"] = DeployerHarness.Tokens["reader"],
+            ["DAPR_API_TOKEN"] = DaprApiToken,
             ["Logging__LogLevel__Default"] = "Warning",
         }, "--urls", $"http://127.0.0.1:{port}");
         await _gateway.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));

@@ -48,6 +48,11 @@ internal static class GatewayExtensions
             client.BaseAddress = new Uri(deployer.Url.EndsWith('/') ? deployer.Url : deployer.Url + "/");
             client.Timeout = deployer.WatchRequestTimeout;
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", deployer.ReadToken());
+            // Through a Dapr sidecar that requires its API token (set in the pod by Dapr's injector), the watch carries it.
+            if (provider.GetRequiredService<IConfiguration>()["DAPR_API_TOKEN"] is { Length: > 0 } daprToken)
+            {
+                client.DefaultRequestHeaders.Add("dapr-api-token", daprToken);
+            }
         });
         services.AddHostedService<RouteTableWatcher>();
         services.AddHealthChecks().AddCheck<RouteTableHealthCheck>("routes", tags: [ServiceDefaultsExtensions.ReadyTag]);
