@@ -4,7 +4,7 @@
 # Usage: bench/gateway.sh [seconds] [connections]   e.g. bench/gateway.sh 10 16
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for project in services/sample-inference services/deployer services/gateway bench/GatewayBench; do
+for project in services/sample-inference services/deployer services/gateway bench/YarpFloor bench/GatewayBench; do
   dotnet build -c Release "$project" -v q -nologo
 done
 dotnet bench/GatewayBench/bin/Release/net10.0/GatewayBench.dll "$@"

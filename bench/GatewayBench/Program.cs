@@ -93,12 +93,22 @@ await File.WriteAllTextAsync(script, """
     wrk.body = '{"inputs":[{"name":"a","datatype":"FP32","shape":[1,3],"data":[1,2,3]},{"name":"b","datatype":"FP32","shape":[1,3],"data":[4,5,6]}]}'
     """);
 
+// YARP with nothing of ours, in front of the same two replicas: the floor the gateway is built on.
+var floorPort = FreePort.Next();
+await using var floor = ServerProcess.Start(
+    Path.Combine(RepositoryPaths.Root, "bench/YarpFloor/bin/Release/net10.0/YarpFloor.dll"),
+    floorPort,
+    new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["BACKENDS"] = $"{stable} {canary}" },
+    "--urls", $"http://127.0.0.1:{floorPort}");
+await floor.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(60));
+
 const string InferPath = "/v2/models/bench/infer";
 var targets = new (string Name, string Url, Func<IEnumerable<int>> Proxy)[]
 {
     ("direct (one replica)", stable + InferPath, () => []),
     ("nginx 1.22 (weighted 80/20)", $"http://127.0.0.1:{nginxPort}{InferPath}", () => [nginx.Id, .. ChildrenOf(nginx.Id)]),
     ("gateway (weighted 80/20)", $"http://127.0.0.1:{gatewayPort}{InferPath}", () => [gateway.ProcessId]),
+    ("YARP alone (round-robin, reference)", $"http://127.0.0.1:{floorPort}{InferPath}", () => [floor.ProcessId]),
 };
 
 Console.WriteLine($"{Environment.ProcessorCount} cores; wrk 1 thread, {connections} connections, {seconds} s per target after a 3 s warm-up");

@@ -32,12 +32,15 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Adds telemetry, health checks and problem details. <paramref name="meters"/> and
-    /// <paramref name="activitySources"/> name the service's own instruments.
+    /// <paramref name="activitySources"/> name the service's own instruments;
+    /// <paramref name="httpClientMetrics"/> false leaves out <c>System.Net.Http</c>'s per-request
+    /// client metrics, for a service whose own instruments already measure every outgoing call.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(
         this TBuilder builder,
         IEnumerable<string>? meters = null,
-        IEnumerable<string>? activitySources = null)
+        IEnumerable<string>? activitySources = null,
+        bool httpClientMetrics = true)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -52,12 +55,14 @@ public static class ServiceDefaultsExtensions
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter(meterNames)
-                .AddPrometheusExporter());
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter(meterNames).AddPrometheusExporter();
+                if (httpClientMetrics)
+                {
+                    metrics.AddHttpClientInstrumentation();
+                }
+            });
 
         // Spans are only recorded when there is somewhere to send them: without an exporter they
         // cost every request (the gateway measured ~4 points of throughput) and reach no one. A

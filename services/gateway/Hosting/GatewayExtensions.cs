@@ -16,7 +16,10 @@ internal static class GatewayExtensions
 {
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
-        builder.AddServiceDefaults(meters: [GatewayMetrics.MeterName, "Yarp.ReverseProxy"]);
+        // Every forwarded call is measured as gateway.request.duration (model, variant, status) and by
+        // YARP's meter; System.Net.Http's client metrics would record each one again, at a cost
+        // bench/gateway.sh measured at about 10 µs of CPU per request on 2 cores.
+        builder.AddServiceDefaults(meters: [GatewayMetrics.MeterName, "Yarp.ReverseProxy"], httpClientMetrics: false);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
