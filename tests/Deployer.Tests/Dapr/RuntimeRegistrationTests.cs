@@ -54,7 +54,7 @@ public sealed class RuntimeRegistrationTests : IDisposable
     public async Task The_production_combination_of_dapr_and_kubernetes_builds_without_sqlite()
     {
         // Built, not started: the Kubernetes client reads its configuration only when first used.
-        await using var app = Build(("Deployer:Runtime", "Dapr"), ("Deployer:Provisioner", "Kubernetes"), ("ASPNETCORE_ENVIRONMENT", "Development"));
+        await using var app = Build(("Deployer:Runtime", "Dapr"), ("Deployer:Provisioner", "Kubernetes"));
 
         Assert.IsType<DaprAuditLog>(app.Services.GetRequiredService<IAuditLog>());
         Assert.Null(app.Services.GetService<SqliteDatabase>());

@@ -24,6 +24,9 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
     public const string RouteVersionKey = "route-version";
     public const int MaxAttempts = 50;
 
+    private static readonly Func<CancellationToken, Task<IReadOnlyList<StateTransactionRequest>>> NothingAlongside =
+        _ => Task.FromResult<IReadOnlyList<StateTransactionRequest>>([]);
+
     /// <summary>The state key of a deployment; names are DNS-1035 labels, so they never contain the slash.</summary>
     public static string KeyOf(string name) => $"deployment/{name}";
 
@@ -41,7 +44,7 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
     }
 
     public Task<StoredDeployment> CreateAsync(DeploymentRecord record, CancellationToken cancellationToken) =>
-        CreateAsync(record, int.MaxValue, _ => Task.FromResult<IReadOnlyList<StateTransactionRequest>>([]), cancellationToken);
+        CreateAsync(record, int.MaxValue, NothingAlongside, cancellationToken);
 
     /// <summary>
     /// Creates the record and adds it to the index in one transaction, with the operations
@@ -91,16 +94,8 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
         }
     }
 
-    public async Task<StoredDeployment> UpdateAsync(DeploymentRecord record, string etag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        if (!await state.Client.TrySaveStateAsync(state.Store, KeyOf(record.Name), record, etag, DaprState.Checked, cancellationToken: cancellationToken))
-        {
-            throw new ConcurrencyException($"Deployment '{record.Name}' changed since ETag {etag} was read.");
-        }
-
-        return await ReadBackAsync(record.Name, cancellationToken);
-    }
+    public Task<StoredDeployment> UpdateAsync(DeploymentRecord record, string etag, CancellationToken cancellationToken) =>
+        UpdateAsync(record, etag, NothingAlongside, cancellationToken);
 
     /// <summary>
     /// Writes the record if it still has <paramref name="etag"/>, with the operations

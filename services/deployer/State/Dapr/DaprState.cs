@@ -15,9 +15,7 @@ internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> optio
     /// Every write is checked against the ETag it names (first-write), and without one only creates.
     /// Strong: a read sees the last write.
     /// </summary>
-    public static readonly StateOptions Checked = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
-
-    public DaprClient Client => dapr;
+    private static readonly StateOptions Checked = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
 
     public string Store => options.Value.Dapr.StateStore;
 
