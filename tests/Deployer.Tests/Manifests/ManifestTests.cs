@@ -156,6 +156,19 @@ public sealed class ManifestTests
         Assert.NotNull(configuration.Spec.Tracing?.Otel);
     }
 
+    [Fact]
+    public void The_deployer_gets_longer_to_start_than_it_waits_for_its_sidecar()
+    {
+        var container = Load<V1Deployment>("deploy/kubernetes/deployer.yaml").Single().Spec.Template.Spec.Containers.Single();
+        var startup = container.StartupProbe;
+
+        Assert.NotNull(startup);
+        Assert.Equal(container.LivenessProbe.HttpGet.Path, startup.HttpGet.Path);
+        var budget = TimeSpan.FromSeconds((startup.PeriodSeconds ?? 10) * (startup.FailureThreshold ?? 3));
+        // The sidecar wait, then the watches' first list and the start-up reconcile, before liveness may kill it.
+        Assert.True(budget >= 2 * new Configuration.DaprRuntimeOptions().SidecarWaitTimeout, $"startup budget {budget}");
+    }
+
     private static IEnumerable<T> Load<T>(string file) =>
         KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(RepositoryPaths.Root, file)), DaprKinds).OfType<T>();
 }
