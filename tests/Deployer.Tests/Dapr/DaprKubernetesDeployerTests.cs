@@ -91,6 +91,25 @@ public sealed class DaprKubernetesDeployerTests(DaprKubernetesDeployerFixture de
         Assert.True(workflows.WorkflowWorkItems > 2 * workflows.InstanceIds.Count, $"{workflows.WorkflowWorkItems} workflow work items");
     }
 
+    [Fact]
+    public async Task A_state_store_outage_answers_503_with_the_reason_and_changes_nothing()
+    {
+        deployer.Sidecar.Store.Outage = new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "connection refused");
+        try
+        {
+            using var refused = await deployer.CreateAsync("dapr-outage", new { image = StableImage, replicas = 1 }, cancellationToken: Ct);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("connection refused", (string?)(await ModelPlatform.Testing.DeployerHarness.ProblemAsync(refused, Ct))["detail"], StringComparison.Ordinal);
+        }
+        finally
+        {
+            deployer.Sidecar.Store.Outage = null;
+        }
+
+        Assert.Null(await deployer.GetAsync("dapr-outage", Ct));
+    }
+
     private List<JsonNode> Deployments() =>
         [.. Cluster.List(Resource.Deployments, d => Labels(d)["modelplatform.io/model"]?.GetValue<string>() == Name)];
 
