@@ -1,6 +1,7 @@
 using Dapr;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
+using ModelPlatform.Deployer.State;
 
 namespace ModelPlatform.Deployer.Hosting;
 
@@ -24,6 +25,11 @@ internal sealed partial class StoreFailureExceptionHandler(IProblemDetailsServic
             case SqliteException sqlite:
                 busy = sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked;
                 reason = sqlite.Message;
+                break;
+            case StoreUnavailableException unavailable:
+                // A Dapr sidecar or state store that cannot be reached, or that kept losing races past the retry budget.
+                busy = false;
+                reason = unavailable.Message;
                 break;
             case DaprException dapr:
                 // The sidecar or its state store did not answer, or kept refusing a write under contention.

@@ -170,11 +170,69 @@ public sealed class DaprDeploymentStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_store_name_the_sidecar_does_not_know_fails_loudly()
+    public async Task A_store_name_the_sidecar_does_not_know_is_the_store_being_unavailable()
     {
         var store = new DaprDeploymentStore(_sidecar.State("other"));
 
-        await Assert.ThrowsAnyAsync<global::Dapr.DaprException>(() => store.ListAsync(Token));
+        var refused = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListAsync(Token));
+        Assert.Contains("state store other is not found", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sidecar_that_is_down_is_an_outage_not_a_conflict()
+    {
+        var store = Store;
+        var created = await store.CreateAsync(Record("resnet", "img:1"), Token);
+        _sidecar.Store.Outage = new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "connection refused");
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.UpdateAsync(created.Record with { Generation = 2 }, created.ETag, Token));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.NextRouteVersionAsync(Token));
+    }
+
+    [Fact]
+    public async Task A_write_refused_for_another_reason_than_a_lost_race_is_not_retried()
+    {
+        var store = Store;
+        var created = await store.CreateAsync(Record("resnet", "img:1"), Token);
+        var before = _sidecar.Store.TransactionAttempts;
+        // How daprd answers any failed transaction: Internal, with the component's words.
+        _sidecar.Store.TransactionFailure = new Grpc.Core.Status(Grpc.Core.StatusCode.Internal, "error while executing state transaction: value too long for type bytea");
+
+        await Assert.ThrowsAsync<global::Dapr.DaprException>(() => store.UpdateAsync(created.Record with { Generation = 2 }, created.ETag, Token));
+        Assert.Equal(before + 1, _sidecar.Store.TransactionAttempts);
+        await Assert.ThrowsAsync<global::Dapr.DaprException>(() => store.NextRouteVersionAsync(Token));
+        Assert.Equal(before + 2, _sidecar.Store.TransactionAttempts);
+    }
+
+    [Fact]
+    public async Task Lost_races_stop_at_the_time_budget_before_the_attempt_budget()
+    {
+        var clock = new ManualClock();
+        var store = new DaprDeploymentStore(_sidecar.State(time: clock));
+        await store.NextRouteVersionAsync(Token);
+        // Every attempt is beaten by another writer, and each race takes a few seconds.
+        _sidecar.Store.BeforeWrite = key =>
+        {
+            _sidecar.Store.Touch(key);
+            clock.Advance(TimeSpan.FromSeconds(4));
+        };
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.NextRouteVersionAsync(Token));
+        Assert.Equal(3, _sidecar.Store.Conflicts);
+    }
+
+    /// <summary>A clock the test moves.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks = DateTimeOffset.UnixEpoch.Ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 
     private static DeploymentRecord Record(string name, string image) => new()

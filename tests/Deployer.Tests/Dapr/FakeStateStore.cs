@@ -6,7 +6,12 @@ using Empty = Google.Protobuf.WellKnownTypes.Empty;
 
 namespace ModelPlatform.Deployer.Tests.Dapr;
 
-/// <summary>The fake sidecar's state store, one per sidecar: keys with a value and a version that is the ETag.</summary>
+/// <summary>
+/// The fake sidecar's state store, one per sidecar: keys with a value and a version that is the ETag.
+/// Refusals read as daprd words them over gRPC: a plain save's ETag mismatch is Aborted, every failed
+/// transaction is Internal ("error while executing state transaction: ..."), with PostgreSQL v2's
+/// "no item was updated" for a first-write of a key that exists; an unknown store is InvalidArgument.
+/// </summary>
 internal sealed class FakeStateStore
 {
     public const string Name = "deployer-state";
@@ -19,6 +24,15 @@ internal sealed class FakeStateStore
     public int Conflicts { get; private set; }
 
     public int Transactions { get; private set; }
+
+    /// <summary>Transactions asked for, refused ones included.</summary>
+    public int TransactionAttempts { get; private set; }
+
+    /// <summary>While set, every call is refused with it: a sidecar or database that is down (Unavailable), say.</summary>
+    public Grpc.Core.Status? Outage { get; set; }
+
+    /// <summary>While set, transactions are refused with it after being counted: a write the store refuses for a reason other than a race.</summary>
+    public Grpc.Core.Status? TransactionFailure { get; set; }
 
     /// <summary>What the sidecar's metadata API answers.</summary>
     public Func<GetMetadataResponse> Metadata { get; set; } = () => new GetMetadataResponse();
@@ -47,6 +61,18 @@ internal sealed class FakeStateStore
             lock (_lock)
             {
                 return [.. _items.Keys];
+            }
+        }
+    }
+
+    /// <summary>Another writer's write of <paramref name="key"/>: same value, new ETag.</summary>
+    public void Touch(string key)
+    {
+        lock (_lock)
+        {
+            if (_items.TryGetValue(key, out var item))
+            {
+                _items[key] = (item.Value, ++_versions);
             }
         }
     }
@@ -127,6 +153,12 @@ internal sealed class FakeStateStore
     public Empty Transact(ExecuteStateTransactionRequest request)
     {
         CheckStore(request.StoreName);
+        TransactionAttempts++;
+        if (TransactionFailure is { } failure)
+        {
+            throw new RpcException(failure);
+        }
+
         foreach (var operation in request.Operations)
         {
             BeforeWrite?.Invoke(operation.Request.Key);
@@ -142,7 +174,7 @@ internal sealed class FakeStateStore
                     throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"unsupported operation type {operation.OperationType}"));
                 }
 
-                Check(operation.Request.Key, operation.Request.Etag?.Value, operation.Request.Options, StatusCode.Internal);
+                Check(operation.Request.Key, operation.Request.Etag?.Value, operation.Request.Options, StatusCode.Internal, "error while executing state transaction: ");
             }
 
             Transactions++;
@@ -162,7 +194,7 @@ internal sealed class FakeStateStore
         return new Empty();
     }
 
-    private void Check(string key, string? etag, StateOptions? options, StatusCode refusal)
+    private void Check(string key, string? etag, StateOptions? options, StatusCode refusal, string prefix = "failed saving state in state store deployer-state: ")
     {
         var exists = _items.TryGetValue(key, out var item);
         var firstWrite = options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite;
@@ -171,18 +203,23 @@ internal sealed class FakeStateStore
             if (!exists || ETag(item.Version) != etag)
             {
                 Conflicts++;
-                throw new RpcException(new Grpc.Core.Status(refusal, $"possible etag mismatch. error from state store: key {key}"));
+                throw new RpcException(new Grpc.Core.Status(refusal, $"{prefix}possible etag mismatch. error from state store: key {key}"));
             }
         }
         else if (firstWrite && exists)
         {
             Conflicts++;
-            throw new RpcException(new Grpc.Core.Status(refusal, $"possible etag mismatch. error from state store: first-write of existing key {key}"));
+            throw new RpcException(new Grpc.Core.Status(refusal, $"{prefix}no item was updated"));
         }
     }
 
-    private static void CheckStore(string store)
+    private void CheckStore(string store)
     {
+        if (Outage is { } outage)
+        {
+            throw new RpcException(outage);
+        }
+
         if (store != Name)
         {
             throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"state store {store} is not found"));

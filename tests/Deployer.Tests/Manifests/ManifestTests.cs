@@ -150,6 +150,10 @@ public sealed class ManifestTests
         var resiliency = Load<DaprResiliency>("components/resiliency.yaml").Single();
         Assert.Contains("statestore", resiliency.Spec.Targets.Components.Keys);
         Assert.Contains(deployerState.Metadata.Name, resiliency.Spec.Targets.Components.Keys);
+        // The deployer retries its own ETag conflicts from a fresh read; a sidecar retry would repeat a stale write.
+        var deployerStatePolicy = resiliency.Spec.Targets.Components[deployerState.Metadata.Name]["outbound"];
+        Assert.NotNull(deployerStatePolicy.Timeout);
+        Assert.Null(deployerStatePolicy.Retry);
         Assert.Contains("deployer", resiliency.Spec.Targets.Apps.Keys);
         var configuration = Load<DaprConfiguration>("components/configuration.yaml").Single();
         Assert.Equal(Load<V1Deployment>("deploy/kubernetes/gateway.yaml").Single().Spec.Template.Metadata.Annotations["dapr.io/config"], configuration.Metadata.Name);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapr;
 using Dapr.Client;
 using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Audit;
@@ -39,7 +38,8 @@ internal sealed class DaprAuditLog(DaprState state, DaprDeploymentStore deployme
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var settled = outcome.Time ?? time.GetUtcNow();
-        for (var attempt = 1; ; attempt++)
+        var retries = state.Retries($"the audit outcome of revision {revision}");
+        while (true)
         {
             var (pending, pendingETag) = await state.GetAsync<PendingEntry[]>(PendingKey(deploymentUid), cancellationToken);
             var ending = (pending ?? []).Where(item => item.Revision <= revision).ToList();
@@ -60,15 +60,13 @@ internal sealed class DaprAuditLog(DaprState state, DaprDeploymentStore deployme
                 }, item.ETag)),
                 remaining.Length == 0 ? DaprState.Delete(PendingKey(deploymentUid), pendingETag) : state.Upsert(PendingKey(deploymentUid), remaining, pendingETag),
             ];
-            try
+            if (await state.TryTransactAsync(operations, cancellationToken))
             {
-                await state.TransactAsync(operations, cancellationToken);
                 return;
             }
-            catch (DaprException) when (attempt < DaprDeploymentStore.MaxAttempts)
-            {
-                // A change of the same deployment added to its pending list meanwhile: read it again.
-            }
+
+            // A change of the same deployment added to its pending list meanwhile: read it again.
+            retries.Lost();
         }
     }
 

@@ -1,4 +1,3 @@
-using Dapr;
 using Dapr.Client;
 using ModelPlatform.Deployer.Domain;
 
@@ -22,7 +21,6 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
 {
     public const string IndexKey = "deployments";
     public const string RouteVersionKey = "route-version";
-    public const int MaxAttempts = 50;
 
     private static readonly Func<CancellationToken, Task<IReadOnlyList<StateTransactionRequest>>> NothingAlongside =
         _ => Task.FromResult<IReadOnlyList<StateTransactionRequest>>([]);
@@ -59,7 +57,8 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(alongside);
-        for (var attempt = 1; ; attempt++)
+        var retries = state.Retries($"deployment '{record.Name}'");
+        while (true)
         {
             var (names, indexETag) = await ReadIndexAsync(cancellationToken);
             if (names.Contains(record.Name, StringComparer.Ordinal))
@@ -72,20 +71,17 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
                 throw new QuotaExceededException(maxDeployments, names.Count);
             }
 
-            try
-            {
-                await state.TransactAsync(
-                    [
-                        state.Upsert(KeyOf(record.Name), record, etag: null),
-                        state.Upsert(IndexKey, names.Append(record.Name).Order(StringComparer.Ordinal).ToArray(), indexETag),
-                        .. await alongside(cancellationToken),
-                    ],
-                    cancellationToken);
-            }
-            catch (DaprException) when (attempt < MaxAttempts)
+            if (!await state.TryTransactAsync(
+                [
+                    state.Upsert(KeyOf(record.Name), record, etag: null),
+                    state.Upsert(IndexKey, names.Append(record.Name).Order(StringComparer.Ordinal).ToArray(), indexETag),
+                    .. await alongside(cancellationToken),
+                ],
+                cancellationToken))
             {
                 // Another writer moved the index (or a key written alongside): read again and retry;
                 // a name taken meanwhile is found by the check above.
+                retries.Lost();
                 continue;
             }
 
@@ -109,54 +105,48 @@ internal sealed class DaprDeploymentStore(DaprState state) : IDeploymentStore
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(alongside);
-        for (var attempt = 1; ; attempt++)
+        var retries = state.Retries($"deployment '{record.Name}'");
+        while (!await state.TryTransactAsync([state.Upsert(KeyOf(record.Name), record, etag), .. await alongside(cancellationToken)], cancellationToken))
         {
-            try
-            {
-                await state.TransactAsync([state.Upsert(KeyOf(record.Name), record, etag), .. await alongside(cancellationToken)], cancellationToken);
-                return await ReadBackAsync(record.Name, cancellationToken);
-            }
-            catch (DaprException) when (attempt < MaxAttempts)
-            {
-                await ThrowIfChangedAsync(record.Name, etag, cancellationToken);
-            }
+            await ThrowIfChangedAsync(record.Name, etag, cancellationToken);
+            retries.Lost();
         }
+
+        return await ReadBackAsync(record.Name, cancellationToken);
     }
 
     public async Task DeleteAsync(string name, string etag, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var retries = state.Retries($"deployment '{name}'");
+        while (true)
         {
             var (names, indexETag) = await ReadIndexAsync(cancellationToken);
-            try
+            if (await state.TryTransactAsync(
+                [DaprState.Delete(KeyOf(name), etag), state.Upsert(IndexKey, names.Where(other => other != name).ToArray(), indexETag)],
+                cancellationToken))
             {
-                await state.TransactAsync(
-                    [DaprState.Delete(KeyOf(name), etag), state.Upsert(IndexKey, names.Where(other => other != name).ToArray(), indexETag)],
-                    cancellationToken);
                 return;
             }
-            catch (DaprException) when (attempt < MaxAttempts)
-            {
-                await ThrowIfChangedAsync(name, etag, cancellationToken);
-            }
+
+            await ThrowIfChangedAsync(name, etag, cancellationToken);
+            retries.Lost();
         }
     }
 
     public async Task<long> NextRouteVersionAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var retries = state.Retries("the route-table version");
+        while (true)
         {
             var (current, etag) = await state.GetAsync<long?>(RouteVersionKey, cancellationToken);
             var next = (current ?? 0) + 1;
-            try
+            if (await state.TryTransactAsync([state.Upsert(RouteVersionKey, next, etag)], cancellationToken))
             {
-                await state.TransactAsync([state.Upsert(RouteVersionKey, next, etag)], cancellationToken);
                 return next;
             }
-            catch (DaprException) when (attempt < MaxAttempts)
-            {
-                // Another deployer advanced it first: go on from its value.
-            }
+
+            // Another deployer advanced it first: go on from its value.
+            retries.Lost();
         }
     }
 

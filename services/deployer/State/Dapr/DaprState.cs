@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dapr;
 using Dapr.Client;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Configuration;
@@ -8,8 +9,11 @@ namespace ModelPlatform.Deployer.State.Dapr;
 /// <summary>
 /// The deployer's state store component through the sidecar: reads with their ETags, and writes
 /// as transaction operations that name the ETag they expect (none: the key must not exist yet).
+/// A sidecar or store that cannot be used surfaces as <see cref="StoreUnavailableException"/>, a
+/// lost race as a failed <see cref="TryTransactAsync"/>, anything else as the sidecar's
+/// <see cref="DaprException"/>.
 /// </summary>
-internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> options)
+internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> options, TimeProvider? time = null)
 {
     /// <summary>
     /// Every write is checked against the ETag it names (first-write), and without one only creates.
@@ -21,7 +25,7 @@ internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> optio
 
     public async Task<(T? Value, string? ETag)> GetAsync<T>(string key, CancellationToken cancellationToken)
     {
-        var (value, etag) = await dapr.GetStateAndETagAsync<T?>(Store, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
+        var (value, etag) = await OrUnavailable(() => dapr.GetStateAndETagAsync<T?>(Store, key, ConsistencyMode.Strong, cancellationToken: cancellationToken));
         return (value, string.IsNullOrEmpty(etag) ? null : etag);
     }
 
@@ -33,7 +37,7 @@ internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> optio
             return [];
         }
 
-        var items = await dapr.GetBulkStateAsync<T?>(Store, keys, parallelism: null, cancellationToken: cancellationToken);
+        var items = await OrUnavailable(() => dapr.GetBulkStateAsync<T?>(Store, keys, parallelism: null, cancellationToken: cancellationToken));
         var byKey = items.Where(item => item.Value is not null).ToDictionary(item => item.Key, StringComparer.Ordinal);
         return [.. keys.Where(byKey.ContainsKey).Select(key => (key, byKey[key].Value!, byKey[key].ETag))];
     }
@@ -46,9 +50,38 @@ internal sealed class DaprState(DaprClient dapr, IOptions<DeployerOptions> optio
         new(key, null, StateOperationType.Delete, etag, options: Checked);
 
     /// <summary>
-    /// Applies every operation or none; a <see cref="global::Dapr.DaprException"/> when one's ETag does not hold
-    /// (or the store fails), which the callers answer by reading again.
+    /// Applies every operation or none: false when one's ETag no longer holds (another writer came
+    /// first), which the callers answer by reading again.
     /// </summary>
-    public Task TransactAsync(IReadOnlyList<StateTransactionRequest> operations, CancellationToken cancellationToken) =>
-        dapr.ExecuteStateTransactionAsync(Store, operations, cancellationToken: cancellationToken);
+    public async Task<bool> TryTransactAsync(IReadOnlyList<StateTransactionRequest> operations, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await OrUnavailable(async () =>
+            {
+                await dapr.ExecuteStateTransactionAsync(Store, operations, cancellationToken: cancellationToken);
+                return true;
+            });
+            return true;
+        }
+        catch (DaprException ex) when (DaprStateErrors.IsConflict(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The retry budget of one write that may lose races.</summary>
+    public ConflictRetries Retries(string what) => new(time ?? TimeProvider.System, what);
+
+    private async Task<T> OrUnavailable<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (DaprException ex) when (DaprStateErrors.IsOutage(ex))
+        {
+            throw DaprStateErrors.Unavailable(Store, ex);
+        }
+    }
 }
