@@ -94,8 +94,15 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
     private Task ProxyFailedAsync(HttpContext context, string model, ForwarderError error)
     {
         var status = context.Response.StatusCode;
-        if (status < StatusCodes.Status400BadRequest || GatewayErrors.IsV2Readiness(context.Request))
+        if (status < StatusCodes.Status400BadRequest)
         {
+            return Task.CompletedTask;
+        }
+
+        // A replica that cannot say whether the model is ready: not ready, a 4xx without a body.
+        if (GatewayErrors.IsV2Readiness(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return Task.CompletedTask;
         }
 

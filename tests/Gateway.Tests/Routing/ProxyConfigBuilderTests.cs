@@ -76,6 +76,14 @@ public sealed class ProxyConfigBuilderTests
     }
 
     [Fact]
+    public void Replicas_that_are_all_unhealthy_are_not_sent_traffic_in_panic()
+    {
+        var (_, clusters) = ProxyConfigBuilder.Build(Table, Options);
+
+        Assert.All(clusters, cluster => Assert.Equal(HealthCheckConstants.AvailableDestinations.HealthyAndUnknown, cluster.HealthCheck!.AvailableDestinationsPolicy));
+    }
+
+    [Fact]
     public void Sticky_sessions_are_off_unless_asked_for()
     {
         var (_, plain) = ProxyConfigBuilder.Build(Table, Options);
