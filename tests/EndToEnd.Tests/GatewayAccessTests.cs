@@ -30,6 +30,7 @@ public sealed class GatewayAccessTests : IAsyncLifetime
             new ModelRoute("locked", [new VariantRoute("stable", 100, [endpoint])], [new ApiKeySpec { Name = "app", Sha256 = BearerTokens.Sha256Hex(Key) }]),
             new ModelRoute("open", [new VariantRoute("stable", 100, [endpoint])]),
             new ModelRoute("limited", [new VariantRoute("stable", 100, [endpoint])], null, new RateLimitSpec { RequestsPerSecond = 1, Burst = 2 }),
+            new ModelRoute("dead", [new VariantRoute("stable", 100, [$"http://127.0.0.1:{FreePort.Next()}"])]),
         ]);
         var json = JsonSerializer.Serialize(table, DeployerHarness.Json);
         _deployer = new FakeHttpServer(async request =>
@@ -53,6 +54,7 @@ public sealed class GatewayAccessTests : IAsyncLifetime
             ["Deployer__Url"] = _deployer.BaseAddress.ToString(),
             ["Deployer__Token"] = DeployerToken,
             ["Gateway__ActiveHealthInterval"] = "00:00:00.500",
+            ["Gateway__MaxRequestBodyBytes"] = "4096",
             ["Logging__LogLevel__Default"] = "Warning",
         }, "--urls", $"http://127.0.0.1:{port}");
         await _gateway.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
@@ -81,12 +83,18 @@ public sealed class GatewayAccessTests : IAsyncLifetime
         using var wrong = await SendAsync("/v2/models/locked/ready", request => request.Headers.Add("x-api-key", "wrong"));
         using var wrongBearer = await SendAsync("/v2/models/locked/ready", request => request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "wrong"));
 
+        using var prefixed = await _client.GetAsync("/models/locked/v2/health/ready", Ct);
+
         foreach (var response in new[] { none, wrong, wrongBearer })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("locked", await V2ErrorAsync(response), StringComparison.Ordinal);
         }
+
+        // Off the protocol's paths, the gateway's errors stay problem details.
+        Assert.Equal(HttpStatusCode.Unauthorized, prefixed.StatusCode);
+        Assert.Equal("application/problem+json", prefixed.Content.Headers.ContentType?.MediaType);
 
         Assert.DoesNotContain(_model.Requests, request => request.Path.StartsWith("/v2/models/locked", StringComparison.Ordinal));
     }
@@ -144,7 +152,7 @@ public sealed class GatewayAccessTests : IAsyncLifetime
         using (limited)
         {
             Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
-            Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("retry after", await V2ErrorAsync(limited), StringComparison.Ordinal);
         }
 
         // The limit is the model's: another model is not affected.
@@ -158,6 +166,74 @@ public sealed class GatewayAccessTests : IAsyncLifetime
         using var response = await SendAsync("/v2/models/open/ready", request => request.Headers.Add("x-padding", new string('x', 40 * 1024)));
 
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_error_the_gateway_makes_on_v2_paths_has_the_protocols_error_body()
+    {
+        using var unknownModel = await _client.PostAsync("/v2/models/nobody/infer", new StringContent("{}"), Ct);
+        using var unknownPath = await _client.GetAsync("/v2/nothing/here", Ct);
+        using var wrongMethod = await _client.PostAsync("/v2/health/live", new StringContent("{}"), Ct);
+        using var badPin = await SendAsync("/v2/models/open/ready", request => request.Headers.Add("x-model-variant", "blue"));
+        using var tooLarge = await _client.PostAsync("/v2/models/open/infer", new StringContent(new string('x', 8192)), Ct);
+
+        Assert.Contains("nobody", await V2ErrorAsync(unknownModel, HttpStatusCode.NotFound), StringComparison.Ordinal);
+        Assert.NotEmpty(await V2ErrorAsync(unknownPath, HttpStatusCode.NotFound));
+        Assert.Contains("POST", await V2ErrorAsync(wrongMethod, HttpStatusCode.MethodNotAllowed), StringComparison.Ordinal);
+        Assert.Contains("x-model-variant", await V2ErrorAsync(badPin, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.NotEmpty(await V2ErrorAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge));
+    }
+
+    [Fact]
+    public async Task Off_v2_paths_the_gateways_errors_are_problem_details()
+    {
+        using var unknownModel = await _client.GetAsync("/models/nobody/anything", Ct);
+        using var unknownPath = await _client.GetAsync("/nothing/here", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, unknownModel.StatusCode);
+        Assert.Equal("application/problem+json", unknownModel.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, unknownPath.StatusCode);
+        Assert.Equal("application/problem+json", unknownPath.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_model_without_a_live_replica_is_not_ready_and_its_calls_get_the_protocols_error_body()
+    {
+        // Its only replica listens nowhere: the first call fails over to nothing (502); health checks then take it out (503).
+        using var infer = await _client.PostAsync("/v2/models/dead/infer", new StringContent("{}"), Ct);
+        Assert.Contains(infer.StatusCode, new[] { HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable });
+        Assert.Contains("dead", await V2ErrorAsync(infer), StringComparison.Ordinal);
+
+        HttpResponseMessage? ready = null;
+        for (var i = 0; i < 600 && ready?.StatusCode != HttpStatusCode.BadRequest; i++)
+        {
+            ready?.Dispose();
+            ready = await _client.GetAsync("/v2/models/dead/ready", Ct);
+            await Task.Delay(50, Ct);
+        }
+
+        using (ready)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, ready!.StatusCode);
+            Assert.Empty(await ready.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        using var unknownReady = await _client.GetAsync("/v2/models/nobody/ready", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknownReady.StatusCode);
+        Assert.Empty(await unknownReady.Content.ReadAsByteArrayAsync(Ct));
+    }
+
+    private static async Task<string> V2ErrorAsync(HttpResponseMessage response, HttpStatusCode? status = null)
+    {
+        if (status is { } expected)
+        {
+            Assert.Equal(expected, response.StatusCode);
+        }
+
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("error", Assert.Single(body.RootElement.EnumerateObject()).Name);
+        return body.RootElement.GetProperty("error").GetString()!;
     }
 
     private async Task<HttpResponseMessage> SendAsync(string path, Action<HttpRequestMessage> configure)

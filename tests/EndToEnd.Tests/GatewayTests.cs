@@ -33,9 +33,10 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
         Assert.Equal(HttpStatusCode.OK, stripped.StatusCode);
         Assert.Equal(HttpStatusCode.OK, strippedMetadata.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("nobody", (await unknown.Content.ReadFromJsonAsync<JsonObject>(Ct))!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("application/json", unknown.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("nobody", (await unknown.Content.ReadFromJsonAsync<JsonObject>(Ct))!["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknownPrefix.StatusCode);
+        Assert.Equal("application/problem+json", unknownPrefix.Content.Headers.ContentType?.MediaType);
     }
 
     [Theory]
@@ -140,14 +141,14 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
     }
 
     [Fact]
-    public async Task Without_a_healthy_replica_the_gateway_answers_503_problem_details()
+    public async Task Without_a_healthy_replica_the_gateway_answers_503_with_the_protocols_error_body()
     {
         await suite.DeployAsync("empty", suite.ModelVariant(replicas: 0), null, 0, Ct);
 
         using var response = await suite.Gateway.PostAsJsonAsync("/v2/models/empty/infer", SuiteFixture.AddMulInfer(), Ct);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains("no healthy replica", (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("no healthy replica", (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!["error"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

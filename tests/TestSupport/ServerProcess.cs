@@ -35,7 +35,11 @@ public sealed class ServerProcess : IAsyncDisposable
     public string Output => string.Join(Environment.NewLine, _output);
 
     /// <summary>Starts <paramref name="dll"/> with <paramref name="environment"/> added to this process's environment.</summary>
-    public static ServerProcess Start(string dll, int port, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static ServerProcess Start(string dll, int port, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartIn(Path.GetDirectoryName(dll)!, dll, port, environment, arguments);
+
+    /// <summary>As <see cref="Start"/>, in <paramref name="workingDirectory"/> (for paths a service resolves from it).</summary>
+    public static ServerProcess StartIn(string workingDirectory, string dll, int port, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         if (!File.Exists(dll))
         {
@@ -47,7 +51,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory,
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["Logging__Console__FormatterName"] = "simple";

@@ -27,7 +27,8 @@ internal static class GatewayExtensions
 
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DeployerConnectionOptions>().BindConfiguration(DeployerConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeployerConnectionOptions>().BindConfiguration(DeployerConnectionOptions.Section)
+            .PostConfigure(static deployer => deployer.ApplyDefaults()).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
             (kestrel, gateway) =>
             {
@@ -40,23 +41,20 @@ internal static class GatewayExtensions
         services.AddSingleton<RouteTableState>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<ModelRateLimiter>();
+        services.AddSingleton<GatewayErrors>();
         services.AddSingleton(new InMemoryConfigProvider([], []));
         services.AddSingleton<IProxyConfigProvider>(provider => provider.GetRequiredService<InMemoryConfigProvider>());
         services.AddSingleton<ILoadBalancingPolicy, VariantWeightedPolicy>();
         services.AddSingleton<IPassiveHealthCheckPolicy, FailureCountPassivePolicy>();
         services.AddReverseProxy();
+        services.AddSingleton<DeployerToken>();
+        services.AddTransient<DeployerAuthenticationHandler>();
         services.AddHttpClient(RouteTableWatcher.ClientName, (provider, client) =>
         {
             var deployer = provider.GetRequiredService<IOptions<DeployerConnectionOptions>>().Value;
             client.BaseAddress = new Uri(deployer.Url.EndsWith('/') ? deployer.Url : deployer.Url + "/");
             client.Timeout = deployer.WatchRequestTimeout;
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", deployer.ReadToken());
-            // Through a Dapr sidecar that requires its API token (set in the pod by Dapr's injector), the watch carries it.
-            if (provider.GetRequiredService<IConfiguration>()["DAPR_API_TOKEN"] is { Length: > 0 } daprToken)
-            {
-                client.DefaultRequestHeaders.Add("dapr-api-token", daprToken);
-            }
-        });
+        }).AddHttpMessageHandler<DeployerAuthenticationHandler>();
         services.AddHostedService<RouteTableWatcher>();
         services.AddHealthChecks().AddCheck<RouteTableHealthCheck>("routes", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
@@ -64,11 +62,13 @@ internal static class GatewayExtensions
 
     public static WebApplication MapGateway(this WebApplication app)
     {
+        app.UseStatusCodeBodies();
         app.MapReverseProxy(proxy =>
         {
-            proxy.Use(ModelAccessMiddleware.InvokeAsync);
-            proxy.Use(ModelRateLimiter.InvokeAsync);
-            proxy.Use(VariantRoutingMiddleware.InvokeAsync);
+            // Middleware classes: their services are resolved once, and each step is a plain RequestDelegate.
+            proxy.UseMiddleware<ModelAccessMiddleware>();
+            proxy.UseMiddleware<ModelRateLimitMiddleware>();
+            proxy.UseMiddleware<VariantRoutingMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

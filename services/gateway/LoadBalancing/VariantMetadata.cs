@@ -3,12 +3,16 @@ using Yarp.ReverseProxy.Model;
 
 namespace ModelPlatform.Gateway.LoadBalancing;
 
-/// <summary>The variant and weight a destination carries in its metadata.</summary>
+/// <summary>The model a route carries in its metadata, and the variant and weight a destination carries in its.</summary>
 internal static class VariantMetadata
 {
     public const string Variant = "variant";
     public const string Weight = "weight";
     public const string Model = "model";
+
+    /// <summary>The model a proxied request is for: the one place the middlewares read it from.</summary>
+    public static string ModelOf(IReverseProxyFeature proxy) =>
+        proxy.Route.Config.Metadata?.GetValueOrDefault(Model) ?? string.Empty;
 
     public static string VariantOf(DestinationState destination) =>
         destination.Model.Config.Metadata?.GetValueOrDefault(Variant) ?? string.Empty;

@@ -7,11 +7,11 @@ namespace ModelPlatform.Gateway.Proxy;
 
 /// <summary>
 /// A model deployed with API keys answers only callers that present one, as
-/// <c>Authorization: Bearer &lt;key&gt;</c> or <c>x-api-key</c>: without a matching key, 401 problem
-/// details with <c>WWW-Authenticate: Bearer</c>. The key is the gateway's business: both headers are
-/// removed before the request goes on to the model. A model without keys is open and untouched.
+/// <c>Authorization: Bearer &lt;key&gt;</c> or <c>x-api-key</c>: without a matching key, 401 with
+/// <c>WWW-Authenticate: Bearer</c>. The key is the gateway's business: both headers are removed
+/// before the request goes on to the model. A model without keys is open and untouched.
 /// </summary>
-internal static class ModelAccessMiddleware
+internal sealed class ModelAccessMiddleware(RequestDelegate next, RouteTableState routes, GatewayErrors errors)
 {
     public const string ApiKeyHeader = "x-api-key";
 
@@ -20,14 +20,12 @@ internal static class ModelAccessMiddleware
 
     private const string BearerPrefix = "Bearer ";
 
-    public static async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context)
     {
-        var model = context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(VariantMetadata.Model) ?? string.Empty;
-        var policy = context.RequestServices.GetRequiredService<RouteTableState>().PolicyOf(model);
-        if (policy is not { RequiresKey: true })
+        var model = VariantMetadata.ModelOf(context.GetReverseProxyFeature());
+        if (routes.PolicyOf(model) is not { RequiresKey: true } policy)
         {
-            await next();
-            return;
+            return next(context);
         }
 
         var presented = Presented(context.Request);
@@ -35,16 +33,15 @@ internal static class ModelAccessMiddleware
         if (name is null)
         {
             context.Response.Headers.WWWAuthenticate = presented is null ? "Bearer" : "Bearer error=\"invalid_token\"";
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status401Unauthorized, "API key required", presented is null
+            return errors.WriteAsync(context, StatusCodes.Status401Unauthorized, "API key required", presented is null
                 ? $"Model '{model}' needs an API key: send 'Authorization: Bearer <key>' or '{ApiKeyHeader}: <key>'."
                 : $"The API key is not one of model '{model}''s keys.");
-            return;
         }
 
         context.Request.Headers.Remove(ApiKeyHeader);
         context.Request.Headers.Remove(HeaderNames.Authorization);
         context.Items[KeyNameItem] = name;
-        await next();
+        return next(context);
     }
 
     private static string? Presented(HttpRequest request)

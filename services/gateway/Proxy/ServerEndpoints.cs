@@ -21,14 +21,13 @@ internal static class ServerEndpoints
         v2.MapGet("/health/live", () => TypedResults.Ok())
             .WithSummary("200 while the gateway is up.");
         v2.MapGet("/health/ready", Ready)
-            .WithSummary("200 once the gateway routes by a route table.");
+            .WithSummary("200 once the gateway routes by a route table; 400 without a body before (the protocol's \"false\").");
         return app;
     }
 
-    private static Results<Ok, ProblemHttpResult> Ready(RouteTableState state) =>
-        state.Table is not null
-            ? TypedResults.Ok()
-            : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: "No route table from the deployer yet.");
+    // The protocol's health API answers with the status alone: 200 is true, a 4xx is false, no body either way.
+    private static Results<Ok, BadRequest> Ready(RouteTableState state) =>
+        state.Table is not null ? TypedResults.Ok() : TypedResults.BadRequest();
 
     /// <summary>V2 server metadata.</summary>
     internal sealed record ServerMetadata(string Name, string Version, IReadOnlyList<string> Extensions);

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace ModelPlatform.Gateway.Proxy;
 
 /// <summary>
@@ -10,11 +8,20 @@ internal static class UnknownModelEndpoints
 {
     public static IEndpointRouteBuilder MapUnknownModels(this IEndpointRouteBuilder app)
     {
-        app.Map("/v2/models/{name}/{**rest}", NotFound).ExcludeFromDescription();
-        app.Map("/models/{name}/{**rest}", NotFound).ExcludeFromDescription();
+        app.Map("/v2/models/{name}/{**rest}", NotFoundAsync).ExcludeFromDescription();
+        app.Map("/models/{name}/{**rest}", NotFoundAsync).ExcludeFromDescription();
         return app;
     }
 
-    private static ProblemHttpResult NotFound(string name) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown model", detail: $"No model named '{name}' is deployed.");
+    private static Task NotFoundAsync(HttpContext context, string name, GatewayErrors errors)
+    {
+        // "Is this model ready?" of a model that does not exist: false, as a 4xx without a body.
+        if (GatewayErrors.IsV2Readiness(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
+        return errors.WriteAsync(context, StatusCodes.Status404NotFound, "Unknown model", $"No model named '{name}' is deployed.");
+    }
 }

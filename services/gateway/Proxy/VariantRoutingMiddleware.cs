@@ -10,23 +10,25 @@ using Yarp.ReverseProxy.Model;
 namespace ModelPlatform.Gateway.Proxy;
 
 /// <summary>
-/// The first step of every proxied request: honour <c>x-model-variant</c> pinning, answer 503
-/// problem details when no healthy replica is left (of the model, or of the pinned variant), stamp
-/// the response with the variant that served it, and record the request's metrics.
+/// The last step before load balancing: honour <c>x-model-variant</c> pinning, answer 503 when no
+/// healthy replica is left (of the model, or of the pinned variant), stamp the response with the
+/// variant that served it, give the proxy's own failures (502, 504, 413) an error body, and record
+/// the request's metrics.
 /// </summary>
-internal static class VariantRoutingMiddleware
+internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetrics metrics, IOptions<GatewayOptions> options, GatewayErrors errors)
 {
-    public static async Task InvokeAsync(HttpContext context, Func<Task> next)
+    private readonly int _maxAttempts = options.Value.MaxAttempts;
+
+    public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var proxy = context.GetReverseProxyFeature();
-        var model = proxy.Route.Config.Metadata?.GetValueOrDefault(VariantMetadata.Model) ?? string.Empty;
-        var metrics = context.RequestServices.GetRequiredService<GatewayMetrics>();
+        var model = VariantMetadata.ModelOf(proxy);
         var header = context.Request.Headers[VariantHeaders.Name].ToString();
         var pinned = header.Length == 0 ? string.Empty : VariantHeaders.Normalize(header);
         if (pinned is null)
         {
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
+            await errors.WriteAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
                 $"{VariantHeaders.Name} must be '{Contracts.VariantNames.Stable}' or '{Contracts.VariantNames.Canary}', not '{Truncate(header)}'.");
             metrics.Record(model, string.Empty, StatusCodes.Status400BadRequest, Stopwatch.GetElapsedTime(started));
             return;
@@ -41,33 +43,78 @@ internal static class VariantRoutingMiddleware
 
         if (proxy.AvailableDestinations.Count == 0)
         {
-            var detail = pinned.Length > 0
-                ? $"Model '{model}' has no healthy replica of variant '{pinned}'."
-                : $"Model '{model}' has no healthy replica.";
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No healthy replica", detail);
-            metrics.Record(model, pinned, StatusCodes.Status503ServiceUnavailable, Stopwatch.GetElapsedTime(started));
+            await NoHealthyReplicaAsync(context, model, pinned);
+            metrics.Record(model, pinned, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
             return;
         }
 
-        context.Response.OnStarting(() =>
-        {
-            if (context.GetReverseProxyFeature().ProxiedDestination is { } destination)
-            {
-                context.Response.Headers[VariantHeaders.Name] = VariantMetadata.VariantOf(destination);
-            }
-
-            return Task.CompletedTask;
-        });
-
+        context.Response.OnStarting(StampVariant, context);
         try
         {
-            await ForwardWithRetryAsync(context, proxy, next);
+            await ForwardWithRetryAsync(context, proxy);
+            if (context.Features.Get<IForwarderErrorFeature>() is { } failure && !context.Response.HasStarted)
+            {
+                await ProxyFailedAsync(context, model, failure.Error);
+            }
         }
         finally
         {
             var variant = proxy.ProxiedDestination is { } served ? VariantMetadata.VariantOf(served) : pinned;
             metrics.Record(model, variant, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
         }
+    }
+
+    private static Task StampVariant(object state)
+    {
+        var context = (HttpContext)state;
+        if (context.GetReverseProxyFeature().ProxiedDestination is { } destination)
+        {
+            context.Response.Headers[VariantHeaders.Name] = VariantMetadata.VariantOf(destination);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task NoHealthyReplicaAsync(HttpContext context, string model, string pinned)
+    {
+        // "Is the model ready?" answered "no", as the protocol's health API does: a 4xx without a body.
+        if (GatewayErrors.IsV2Readiness(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Task.CompletedTask;
+        }
+
+        var detail = pinned.Length > 0
+            ? $"Model '{model}' has no healthy replica of variant '{pinned}'."
+            : $"Model '{model}' has no healthy replica.";
+        return errors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No healthy replica", detail);
+    }
+
+    /// <summary>YARP sets a status for its own failures but writes no body: give it the path's error body.</summary>
+    private Task ProxyFailedAsync(HttpContext context, string model, ForwarderError error)
+    {
+        var status = context.Response.StatusCode;
+        if (status < StatusCodes.Status400BadRequest)
+        {
+            return Task.CompletedTask;
+        }
+
+        // A replica that cannot say whether the model is ready: not ready, a 4xx without a body.
+        if (GatewayErrors.IsV2Readiness(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Task.CompletedTask;
+        }
+
+        var (title, detail) = status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => ("Request body too large", "The request body is larger than the gateway accepts."),
+            StatusCodes.Status504GatewayTimeout => ("Model timed out", $"Model '{model}' did not answer in time."),
+            _ when error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled =>
+                ("Bad request", "The request body could not be read."),
+            _ => ("Model unavailable", $"Model '{model}' could not be reached or broke off its answer."),
+        };
+        return errors.WriteAsync(context, status, title, detail);
     }
 
     /// <summary>
@@ -79,9 +126,9 @@ internal static class VariantRoutingMiddleware
     /// a function of their input (routes marked <see cref="ProxyConfigBuilder.IdempotentRoute"/>).
     /// The body of those is buffered (in memory up to 1 MiB) so it can be sent again.
     /// </summary>
-    private static async Task ForwardWithRetryAsync(HttpContext context, IReverseProxyFeature proxy, Func<Task> next)
+    private async Task ForwardWithRetryAsync(HttpContext context, IReverseProxyFeature proxy)
     {
-        var maxAttempts = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxAttempts;
+        var maxAttempts = _maxAttempts;
         var idempotent = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ||
             proxy.Route.Config.Metadata?.ContainsKey(ProxyConfigBuilder.IdempotentRoute) == true;
         if (maxAttempts > 1 && idempotent)
@@ -93,7 +140,7 @@ internal static class VariantRoutingMiddleware
         var candidates = maxAttempts > 1 ? proxy.AvailableDestinations.ToList() : null;
         for (var attempt = 1; ; attempt++)
         {
-            await next();
+            await next(context);
             if (candidates is null || attempt >= maxAttempts || context.Response.HasStarted ||
                 context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request, Exception: var error } ||
                 !(idempotent || IsConnectionFailure(error)) ||

@@ -49,6 +49,9 @@ internal static class ProxyConfigBuilder
                         StringComparer.Ordinal),
                 HealthCheck = new HealthCheckConfig
                 {
+                    // YARP's default (HealthyOrPanic) sends to every replica when none is healthy; the
+                    // gateway answers 503 then instead, and takes a variant without a healthy replica out.
+                    AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyAndUnknown,
                     Active = new ActiveHealthCheckConfig
                     {
                         Enabled = true,

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -10,12 +11,14 @@ namespace ModelPlatform.Gateway.Routing;
 /// <summary>
 /// Holds a long-poll watch on the deployer's route table and applies each new version to YARP
 /// without a restart. When the deployer does not answer, the last table stays in force and the
-/// watch reconnects with backoff.
+/// watch reconnects with backoff. A refused token is an error an operator must fix: it is logged as
+/// one, naming where the token came from.
 /// </summary>
 internal sealed partial class RouteTableWatcher(
     IHttpClientFactory clients,
     InMemoryConfigProvider proxyConfig,
     RouteTableState state,
+    DeployerToken token,
     IOptions<GatewayOptions> gateway,
     IOptions<DeployerConnectionOptions> deployer,
     ILogger<RouteTableWatcher> logger) : BackgroundService
@@ -26,16 +29,29 @@ internal sealed partial class RouteTableWatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var client = clients.CreateClient(ClientName);
         var delay = deployer.Value.ReconnectDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
             var version = state.Table?.Version;
             try
             {
+                // A client per call, so the factory can rotate its handlers (DNS changes, pooled connections).
+                var client = clients.CreateClient(ClientName);
+
                 // Relative, so a base path in Deployer:Url (a Dapr invoke URL, say) is kept.
                 var path = version is null ? "v1/routes" : $"v1/routes?watch=true&after={version}";
-                var table = Validate(await client.GetFromJsonAsync<RouteTable>(path, Json, stoppingToken));
+                using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    var status = (int)response.StatusCode;
+                    state.Unreachable($"the deployer refused the gateway's token ({status})");
+                    LogRefused(logger, deployer.Value.Url, status, token.Source, delay.TotalMilliseconds);
+                    delay = await BackOffAsync(delay, stoppingToken);
+                    continue;
+                }
+
+                response.EnsureSuccessStatusCode();
+                var table = Validate(await response.Content.ReadFromJsonAsync<RouteTable>(Json, stoppingToken));
 
                 // A version below ours means the deployer lost its state and starts over: follow it.
                 if (table.Version != version)
@@ -64,13 +80,29 @@ internal sealed partial class RouteTableWatcher(
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                state.Unreachable(ex.Message);
+                // The reason shown by the health check names no host, port or exception text; the log has them.
+                state.Unreachable(Describe(ex));
                 LogUnreachable(logger, deployer.Value.Url, ex.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, deployer.Value.MaxReconnectDelay.Ticks));
+                delay = await BackOffAsync(delay, stoppingToken);
             }
         }
     }
+
+    private async Task<TimeSpan> BackOffAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        await Task.Delay(delay, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+        return TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, deployer.Value.MaxReconnectDelay.Ticks));
+    }
+
+    private static string Describe(Exception error) => error switch
+    {
+        HttpRequestException { StatusCode: { } status } => $"the deployer answered {(int)status}",
+        HttpRequestException => "the deployer cannot be reached",
+        TaskCanceledException => "the deployer did not answer in time",
+        JsonException or InvalidDataException => "the deployer answered a malformed route table",
+        IOException or UnauthorizedAccessException => "the deployer token could not be read",
+        _ => "the route watch failed",
+    };
 
     private static RouteTable Validate(RouteTable? table)
     {
@@ -89,4 +121,10 @@ internal sealed partial class RouteTableWatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployer at {Url} unreachable ({Reason}); serving the last route table, retrying in {DelayMs} ms")]
     private static partial void LogUnreachable(ILogger logger, string url, string reason, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message =
+        "The deployer at {Url} refused the gateway's token with {Status}: the token from {Source} is not one the deployer accepts " +
+        "(401: unknown or rotated token; 403: its role cannot read routes). The gateway serves no new route table until it is fixed: " +
+        "set Deployer:TokenFile (or Deployer:Token) to a token the deployer holds with the reader role or above. Retrying in {DelayMs} ms")]
+    private static partial void LogRefused(ILogger logger, string url, int status, string source, double delayMs);
 }
