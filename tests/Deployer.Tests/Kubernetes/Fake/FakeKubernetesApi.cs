@@ -87,7 +87,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         return fake;
     }
 
-    /// <summary>Answers the next <paramref name="times"/> requests whose method matches and whose path contains <paramref name="pathContains"/> with an error.</summary>
+    /// <summary>The bearer token the kubeconfig gives clients; a request without it is answered 401.</summary>
     public const string Token = "fake-token";
 
     /// <summary>
