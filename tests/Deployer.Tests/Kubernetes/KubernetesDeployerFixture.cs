@@ -18,7 +18,7 @@ public sealed class KubernetesDeployerFixture : DeployerHarness, IAsyncLifetime
         _ownsApi = true;
     }
 
-    public KubernetesDeployerFixture(FakeKubernetesApi api)
+    internal KubernetesDeployerFixture(FakeKubernetesApi api)
     {
         _api = api;
     }
