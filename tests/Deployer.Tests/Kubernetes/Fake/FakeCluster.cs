@@ -453,7 +453,11 @@ public sealed class FakeCluster
                 ["phase"] = "Pending",
                 ["conditions"] = new JsonArray(new JsonObject
                 {
-                    ["type"] = "PodScheduled", ["status"] = "False", ["reason"] = trouble.Reason, ["message"] = trouble.Message, ["lastTransitionTime"] = since,
+                    ["type"] = "PodScheduled",
+                    ["status"] = "False",
+                    ["reason"] = trouble.Reason,
+                    ["message"] = trouble.Message,
+                    ["lastTransitionTime"] = since,
                 }),
             };
         }
@@ -469,7 +473,11 @@ public sealed class FakeCluster
                 new JsonObject { ["type"] = "Ready", ["status"] = ready ? "True" : "False" }),
             ["containerStatuses"] = new JsonArray(new JsonObject
             {
-                ["name"] = "model", ["ready"] = ready, ["restartCount"] = 0, ["image"] = "x", ["imageID"] = "",
+                ["name"] = "model",
+                ["ready"] = ready,
+                ["restartCount"] = 0,
+                ["image"] = "x",
+                ["imageID"] = "",
                 ["state"] = waiting
                     ? new JsonObject { ["waiting"] = new JsonObject { ["reason"] = trouble!.Reason, ["message"] = trouble.Message } }
                     : new JsonObject { ["running"] = new JsonObject() },
