@@ -1,4 +1,5 @@
 using ModelPlatform.Deployer.Hosting;
+using ModelPlatform.Deployer.Provisioning.Kubernetes;
 using ModelPlatform.Deployer.State;
 using ModelPlatform.ServiceDefaults;
 
@@ -20,6 +21,12 @@ catch (StoreUnavailableException ex)
     // A store the deployer cannot read is a reason to stop, not to start empty over someone's data.
     await Console.Error.WriteLineAsync(ex.Message);
     return 4;
+}
+catch (KubernetesAccessException ex)
+{
+    // Reconciling against a cluster the deployer cannot read would take every workload for gone.
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 5;
 }
 
 return 0;

@@ -8,6 +8,9 @@ namespace ModelPlatform.Deployer.Configuration;
 /// </summary>
 public sealed class KubernetesProvisionerOptions
 {
+    /// <summary>The reference server's ShutdownDelay (5 s) plus DrainTimeout (30 s), plus one.</summary>
+    public const int MinTerminationGracePeriodSeconds = 36;
+
     /// <summary>Where every object of every deployment goes.</summary>
     [Required]
     [RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ErrorMessage = "Namespace must be a DNS-1123 label.")]
@@ -46,13 +49,52 @@ public sealed class KubernetesProvisionerOptions
     /// <summary>Read-only root filesystem, with a writable emptyDir at <c>/tmp</c>; off for images that write elsewhere.</summary>
     public bool ReadOnlyRootFilesystem { get; set; } = true;
 
-    /// <summary>How long a stopping pod gets to drain in-flight requests after SIGTERM.</summary>
-    [Range(0, 3600)]
-    public int TerminationGracePeriodSeconds { get; set; } = 30;
+    /// <summary>
+    /// The kubelet's patience with a stopping pod before SIGKILL. The reference server reports
+    /// not-ready for 5 s (ShutdownDelay) and then drains for up to 30 s (DrainTimeout); anything not
+    /// above their sum cuts the drain short.
+    /// </summary>
+    [Range(MinTerminationGracePeriodSeconds, 3600, ErrorMessage = "TerminationGracePeriodSeconds must be between {1} and {2}: the reference server needs its ShutdownDelay (5 s) plus DrainTimeout (30 s) and a margin after SIGTERM.")]
+    public int TerminationGracePeriodSeconds { get; set; } = 45;
 
-    /// <summary>The Deployment's progressDeadlineSeconds: a rollout stuck this long fails.</summary>
+    /// <summary>
+    /// The Deployment's progressDeadlineSeconds: a rollout without progress this long is reported
+    /// failed (ProgressDeadlineExceeded). Unset, 90% of <see cref="DeployerOptions.ReadyTimeout"/>, so
+    /// that the controller's verdict arrives before the readiness wait gives up; set, it must be shorter
+    /// than ReadyTimeout.
+    /// </summary>
     [Range(10, 3600)]
-    public int ProgressDeadlineSeconds { get; set; } = 600;
+    public int? ProgressDeadlineSeconds { get; set; }
+
+    /// <summary>
+    /// How long a container may take to start (load its model) before the kubelet restarts it: the
+    /// startupProbe's periods times its failure threshold. Unset, the progress deadline.
+    /// </summary>
+    [Range(10, 7200)]
+    public int? StartupTimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// How long every pod of a rollout that is not ready may be stuck (unschedulable, or unable to pull
+    /// its image) before the readiness wait fails with their reason instead of waiting out ReadyTimeout.
+    /// Long enough for a cluster autoscaler to add a node.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan StuckPodTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The installation id the objects are labelled and selected with. Unset, the id kept in the
+    /// deployer's own store (made on first start). Set it only to adopt the objects of an installation
+    /// whose store was lost: a deployer on an empty store otherwise never touches them.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", ErrorMessage = "InstallationId must be a Kubernetes label value: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.")]
+    public string? InstallationId { get; set; }
+
+    /// <summary>
+    /// How long the first list of Deployments and pods may take before the deployer gives up starting:
+    /// without it, the startup reconciler could take an empty view for the cluster.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    public TimeSpan InitialSyncTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The CPU utilization (percent of the request) autoscaled variants aim for.</summary>
     [Range(1, 100)]

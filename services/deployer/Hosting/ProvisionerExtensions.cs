@@ -1,4 +1,5 @@
 using k8s;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
@@ -23,6 +24,7 @@ internal static class ProvisionerExtensions
             // KUBECONFIG, else ~/.kube/config, else the pod's service account: the same lookup kubectl makes.
             services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
             services.AddSingleton<ReplicaSetManifests>();
+            services.AddSingleton<IValidateOptions<DeployerOptions>, KubernetesOptionsValidator>();
             services.AddSingleton<KubernetesProvisioner>();
             services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<KubernetesProvisioner>());
             services.AddHostedService(provider => provider.GetRequiredService<KubernetesProvisioner>());

@@ -49,6 +49,7 @@ internal static class RuntimeExtensions
         services.AddSingleton<IDeploymentStore, SqliteDeploymentStore>();
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
+        services.AddSingleton<IInstallationIdentity, SqliteInstallationIdentity>();
         services.AddSingleton(DeploymentWorkflows.Registry());
         services.AddSingleton<EmbeddedWorkflowHost>();
         services.AddSingleton<IWorkflowScheduler>(provider => provider.GetRequiredService<EmbeddedWorkflowHost>());
@@ -67,6 +68,7 @@ internal static class RuntimeExtensions
         services.AddSingleton<DaprDeploymentStore>();
         services.AddSingleton<IDeploymentStore>(provider => provider.GetRequiredService<DaprDeploymentStore>());
         services.AddSingleton<IAuditLog, DaprAuditLog>();
+        services.AddSingleton<IInstallationIdentity, DaprInstallationIdentity>();
         services.AddSingleton<IWorkflowScheduler, DaprWorkflowScheduler>();
         services.AddHostedService<DaprStoreCheck>();
         return services;

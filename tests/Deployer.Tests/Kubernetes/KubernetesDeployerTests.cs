@@ -116,7 +116,7 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
     {
         foreach (var resource in new[] { Resource.Deployments, Resource.Services })
         {
-            Cluster.Seed(resource, Orphan(resource));
+            Cluster.Seed(resource, Orphan(resource, deployer.InstallationId()));
         }
 
         Cluster.Seed(Resource.Services, Foreign());
@@ -162,13 +162,15 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
     private List<JsonObject> Objects(string model, Resource resource) =>
         Cluster.List(resource, o => (string?)o["metadata"]!["labels"]?["modelplatform.io/model"] == model);
 
-    private static JsonObject Orphan(Resource resource)
+    /// <summary>What this installation left behind: a crash between its apply and its store's write, say.</summary>
+    private static JsonObject Orphan(Resource resource, string installation)
     {
         var labels = new JsonObject
         {
             ["app.kubernetes.io/managed-by"] = "model-deployer",
             ["app.kubernetes.io/instance"] = "ghost-0123456789",
             ["modelplatform.io/model"] = "ghost",
+            ["modelplatform.io/installation"] = installation,
         };
         return resource == Resource.Deployments
             ? new JsonObject

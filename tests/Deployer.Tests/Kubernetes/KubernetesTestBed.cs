@@ -15,6 +15,9 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
 {
     public const string ReferenceImage = "registry.example/model-platform/sample-inference:1.0";
 
+    /// <summary>The installation every bed belongs to unless a test names another.</summary>
+    public const string Installation = "0123456789abcdef0123456789abcdef";
+
     private readonly bool _ownsApi;
 
     private KubernetesTestBed(FakeKubernetesApi api, KubernetesProvisioner provisioner, DeployerOptions options, bool ownsApi)
@@ -33,7 +36,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
 
     public DeployerOptions Options { get; }
 
-    public static async Task<KubernetesTestBed> StartAsync(FakeKubernetesApi? api = null)
+    public static async Task<KubernetesTestBed> StartAsync(FakeKubernetesApi? api = null, string installation = Installation, Action<DeployerOptions>? configure = null)
     {
         var ownsApi = api is null;
         api ??= await FakeKubernetesApi.StartAsync();
@@ -49,12 +52,29 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
                 MaxWatchBackoff = TimeSpan.FromMilliseconds(200),
             },
         };
+        configure?.Invoke(options);
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
 
         // The same kubeconfig parsing production uses when KUBECONFIG names this file.
         var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeConfigPath));
-        var provisioner = new KubernetesProvisioner(client, new ReplicaSetManifests(wrapped), wrapped, NullLogger<KubernetesProvisioner>.Instance);
-        await provisioner.StartAsync(TestContext.Current.CancellationToken);
+        var provisioner = new KubernetesProvisioner(
+            client, new ReplicaSetManifests(wrapped), new KeptInstallationIdentity(installation), wrapped, TimeProvider.System, NullLogger<KubernetesProvisioner>.Instance);
+        try
+        {
+            await provisioner.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            await provisioner.StopAsync(CancellationToken.None);
+            provisioner.Dispose();
+            if (ownsApi)
+            {
+                await api.DisposeAsync();
+            }
+
+            throw;
+        }
+
         return new KubernetesTestBed(api, provisioner, options, ownsApi);
     }
 
@@ -64,6 +84,12 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
     public static VariantSpec Image(string image = "registry.example/team/model:2", int replicas = 1) => new() { Image = image, Replicas = replicas };
 
     public static string ServiceAddress(string replicaSet) => $"http://{replicaSet}.models.svc.cluster.local:8080";
+
+    /// <summary>An installation whose store already holds <paramref name="id"/>.</summary>
+    private sealed class KeptInstallationIdentity(string id) : State.IInstallationIdentity
+    {
+        public Task<string> GetAsync(CancellationToken cancellationToken) => Task.FromResult(id);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -65,10 +65,10 @@ public sealed class ManifestTests
         Assert.Equal(
         [
             "/pods/log: get",
-            "/pods: get,list,watch",
-            "/services: create,delete,get,list,patch",
-            "apps/deployments: create,delete,get,list,patch,watch",
-            "autoscaling/horizontalpodautoscalers: create,delete,get,list,patch",
+            "/pods: list,watch",
+            "/services: create,delete,list,patch",
+            "apps/deployments: create,delete,list,patch,watch",
+            "autoscaling/horizontalpodautoscalers: create,delete,list,patch",
         ], grants);
         Assert.Equal(("ServiceAccount", "deployer", "model-platform"), (binding.Subjects.Single().Kind, binding.Subjects.Single().Name, binding.Subjects.Single().NamespaceProperty));
         Assert.Equal(role.Metadata.Name, binding.RoleRef.Name);

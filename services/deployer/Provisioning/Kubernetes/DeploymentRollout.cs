@@ -6,11 +6,19 @@ namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
 internal sealed record DeploymentRollout(bool Ready, string? Failure, string Progress)
 {
     /// <summary>
-    /// Ready when the controller has seen at least the generation we applied and every desired
-    /// replica is updated and ready; failed when the controller says progress stopped
+    /// Done by the test <c>kubectl rollout status</c> makes (kubectl's DeploymentStatusViewer): the
+    /// controller has seen the generation we applied, every desired replica is updated, no old replica
+    /// is left (status.replicas counts the old ReplicaSets' pods too, so do ready and available), and
+    /// every updated replica is available. Failed when the controller says progress stopped
     /// (ProgressDeadlineExceeded) or it cannot create pods (ReplicaFailure).
     /// </summary>
-    public static DeploymentRollout Of(V1Deployment? deployment, long appliedGeneration)
+    /// <param name="deployment">The Deployment as last watched, or null.</param>
+    /// <param name="appliedGeneration">The generation our last apply produced.</param>
+    /// <param name="minReplicas">
+    /// An autoscaled set's minReplicas: the API defaults an omitted spec.replicas to 1 and the autoscaler
+    /// raises it only at its next sync, so the spec alone would call the set ready too early.
+    /// </param>
+    public static DeploymentRollout Of(V1Deployment? deployment, long appliedGeneration, int? minReplicas = null)
     {
         if (deployment is null)
         {
@@ -19,7 +27,7 @@ internal sealed record DeploymentRollout(bool Ready, string? Failure, string Pro
 
         var generation = deployment.Metadata.Generation ?? 0;
         var status = deployment.Status;
-        var desired = deployment.Spec?.Replicas ?? 1;
+        var desired = Math.Max(deployment.Spec?.Replicas ?? 1, minReplicas ?? 0);
         var conditions = status?.Conditions ?? [];
 
         // Conditions of a generation the controller has not seen yet describe the previous rollout.
@@ -39,9 +47,20 @@ internal sealed record DeploymentRollout(bool Ready, string? Failure, string Pro
         }
 
         var updated = status?.UpdatedReplicas ?? 0;
-        var ready = status?.ReadyReplicas ?? 0;
-        return updated >= desired && ready >= desired
-            ? new(true, null, $"{ready} of {desired} replicas ready")
-            : new(false, null, $"{Math.Min(ready, updated)} of {desired} replicas updated and ready");
+        var total = status?.Replicas ?? 0;
+        var available = status?.AvailableReplicas ?? 0;
+        if (updated < desired)
+        {
+            return new(false, null, $"{updated} of {desired} replicas updated");
+        }
+
+        if (total > updated)
+        {
+            return new(false, null, $"{total - updated} old replicas are pending termination");
+        }
+
+        return available < updated
+            ? new(false, null, $"{available} of {updated} updated replicas available")
+            : new(true, null, $"{available} of {desired} replicas available");
     }
 }

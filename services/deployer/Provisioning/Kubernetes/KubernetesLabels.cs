@@ -4,7 +4,9 @@ namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
 /// The labels on what the provisioner creates: Kubernetes' recommended <c>app.kubernetes.io/*</c>
 /// set plus the model, variant and revision. Pods (and so the selector) carry only labels that never
 /// change for a replica set; the variant label moves when a canary is promoted, so it stays on the
-/// Deployment, Service and autoscaler, where changing it restarts nothing.
+/// Deployment, Service and autoscaler, where changing it restarts nothing. So does the installation
+/// label: the objects are selected by it, while their pods, whose template would restart every replica
+/// if it changed, are kept to the sets whose Deployment carries it.
 /// </summary>
 internal static class KubernetesLabels
 {
@@ -16,6 +18,7 @@ internal static class KubernetesLabels
     public const string Model = "modelplatform.io/model";
     public const string Variant = "modelplatform.io/variant";
     public const string Revision = "modelplatform.io/revision";
+    public const string Installation = "modelplatform.io/installation";
 
     /// <summary>The value of <see cref="ManagedBy"/>, and the server-side apply field manager.</summary>
     public const string Manager = "model-deployer";
@@ -23,8 +26,11 @@ internal static class KubernetesLabels
     public const string ComponentValue = "inference";
     public const string PartOfValue = "model-platform";
 
-    /// <summary>Selects everything this provisioner manages.</summary>
+    /// <summary>Selects what any installation of the deployer manages (their pods carry no installation).</summary>
     public const string ManagedSelector = ManagedBy + "=" + Manager;
+
+    /// <summary>Selects the Deployments, Services and autoscalers of one installation.</summary>
+    public static string InstallationSelector(string installation) => $"{ManagedSelector},{Installation}={installation}";
 
     /// <summary>The labels of a replica set's pods, also its Deployment's and Service's selector.</summary>
     public static Dictionary<string, string> Selector(ReplicaSetSpec set) => new(StringComparer.Ordinal)
@@ -38,9 +44,10 @@ internal static class KubernetesLabels
     };
 
     /// <summary>The labels of the Deployment, Service and autoscaler.</summary>
-    public static Dictionary<string, string> Object(ReplicaSetSpec set) => new(Selector(set), StringComparer.Ordinal)
+    public static Dictionary<string, string> Object(ReplicaSetSpec set, string installation) => new(Selector(set), StringComparer.Ordinal)
     {
         [Variant] = set.Variant,
         [Revision] = set.Id[(set.Deployment.Length + 1)..],
+        [Installation] = installation,
     };
 }

@@ -1,8 +1,11 @@
+using System.Net;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Common;
 using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.State;
 
 namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
 
@@ -10,12 +13,16 @@ namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
 /// The production provisioner: each replica set is a Deployment and a ClusterIP Service (and an
 /// autoscaler when asked) in one namespace, written with server-side apply. What the sets are doing
 /// is read from an in-memory view the API's watches keep current, so <see cref="Observe"/> costs no
-/// request; the route table points at the Services, which spread traffic over ready pods.
+/// request; the route table points at the Services, which spread traffic over ready pods. Every
+/// object carries this installation's id (<see cref="IInstallationIdentity"/>), and only objects that
+/// carry it are seen, so a deployer on an empty or another store never removes what it did not make.
 /// </summary>
 internal sealed partial class KubernetesProvisioner(
     IKubernetes client,
     ReplicaSetManifests manifests,
+    IInstallationIdentity identity,
     IOptions<DeployerOptions> options,
+    TimeProvider time,
     ILogger<KubernetesProvisioner> logger) : IReplicaProvisioner, IHostedService, IDisposable
 {
     private readonly Dictionary<string, KnownSet> _known = new(StringComparer.Ordinal);
@@ -25,6 +32,7 @@ internal sealed partial class KubernetesProvisioner(
     private readonly List<Task> _watches = [];
     private ResourceWatch<V1Deployment, V1DeploymentList>? _deployments;
     private ResourceWatch<V1Pod, V1PodList>? _pods;
+    private string? _installation;
 
     public event Action<string>? ReplicasChanged;
 
@@ -36,16 +44,27 @@ internal sealed partial class KubernetesProvisioner(
 
     private ResourceWatch<V1Pod, V1PodList> Pods => _pods ?? throw new InvalidOperationException("The provisioner has not started.");
 
+    private string Installation => _installation ?? throw new InvalidOperationException("The provisioner has not started.");
+
+    /// <summary>This installation's id, as its objects are labelled; null before the start.</summary>
+    public string? InstallationId => _installation;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _installation = Settings.InstallationId ?? await identity.GetAsync(cancellationToken);
+        LogInstallation(logger, _installation, Namespace);
+        var selector = KubernetesLabels.InstallationSelector(_installation);
         var watchSeconds = (int)Settings.WatchTimeout.TotalSeconds;
         _deployments = new ResourceWatch<V1Deployment, V1DeploymentList>(
             "Deployment",
-            token => client.AppsV1.ListNamespacedDeploymentAsync(Namespace, labelSelector: KubernetesLabels.ManagedSelector, cancellationToken: token),
+            token => client.AppsV1.ListNamespacedDeploymentAsync(Namespace, labelSelector: selector, cancellationToken: token),
             (version, onError, token) => client.AppsV1.WatchListNamespacedDeploymentAsync(
-                Namespace, allowWatchBookmarks: true, labelSelector: KubernetesLabels.ManagedSelector,
+                Namespace, allowWatchBookmarks: true, labelSelector: selector,
                 resourceVersion: version, timeoutSeconds: watchSeconds, onError: onError, cancellationToken: token),
             Settings.WatchBackoff, Settings.MaxWatchBackoff, logger);
+
+        // Pods carry no installation (adding it to the template would restart every replica); they are
+        // kept to this installation's sets where they are read (PodsOf, OnPodChanged).
         _pods = new ResourceWatch<V1Pod, V1PodList>(
             "Pod",
             token => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: KubernetesLabels.ManagedSelector, cancellationToken: token),
@@ -54,13 +73,13 @@ internal sealed partial class KubernetesProvisioner(
                 resourceVersion: version, timeoutSeconds: watchSeconds, onError: onError, cancellationToken: token),
             Settings.WatchBackoff, Settings.MaxWatchBackoff, logger);
         _deployments.Changed += OnDeploymentChanged;
-        _pods.Changed += item => OnChanged(item.Metadata);
+        _pods.Changed += OnPodChanged;
         _watches.Add(_deployments.RunAsync(_stopping.Token));
         _watches.Add(_pods.RunAsync(_stopping.Token));
 
         // The startup reconciler decides which sets are orphans from ReplicaSets(): it must see the cluster, not an empty view.
-        await Task.WhenAll(_deployments.Synced, _pods.Synced).WaitAsync(cancellationToken);
-        await DiscoverStrayObjectsAsync(cancellationToken);
+        await WaitForFirstListsAsync(cancellationToken);
+        await DiscoverStrayObjectsAsync(selector, cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -75,10 +94,10 @@ internal sealed partial class KubernetesProvisioner(
     {
         ArgumentNullException.ThrowIfNull(spec);
         var deployment = await ApplyAsync("Deployment", spec.Id, token => client.AppsV1.PatchNamespacedDeploymentAsync(
-            Patch(manifests.Deployment(spec)), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
+            Patch(manifests.Deployment(spec, Installation)), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
         await ApplyAsync("Service", spec.Id, token => client.CoreV1.PatchNamespacedServiceAsync(
-            Patch(manifests.Service(spec)), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
-        if (manifests.Autoscaler(spec) is { } autoscaler)
+            Patch(manifests.Service(spec, Installation)), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
+        if (manifests.Autoscaler(spec, Installation) is { } autoscaler)
         {
             await ApplyAsync("HorizontalPodAutoscaler", spec.Id, token => client.AutoscalingV2.PatchNamespacedHorizontalPodAutoscalerAsync(
                 Patch(autoscaler), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
@@ -113,15 +132,25 @@ internal sealed partial class KubernetesProvisioner(
                 return new ReplicaSetReadiness(false, $"replica set {replicaSet} does not exist");
             }
 
-            rollout = DeploymentRollout.Of(deployment, known?.AppliedGeneration ?? 0);
+            rollout = DeploymentRollout.Of(deployment, known?.AppliedGeneration ?? 0, MinReplicas(known));
             if (rollout.Ready || rollout.Failure is not null)
             {
                 return new ReplicaSetReadiness(rollout.Ready, rollout.Failure);
             }
 
+            var (stuck, recheck) = StuckPods(replicaSet);
+            if (stuck is not null)
+            {
+                return new ReplicaSetReadiness(false, stuck);
+            }
+
             try
             {
-                await changed.WaitAsync(deadline.Token);
+                // A pod stuck but not for long enough yet is looked at again when it will have been.
+                await (recheck is { } after ? changed.WaitAsync(after, time, deadline.Token) : changed.WaitAsync(deadline.Token));
+            }
+            catch (TimeoutException)
+            {
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -180,7 +209,9 @@ internal sealed partial class KubernetesProvisioner(
             return null;
         }
 
-        var desired = known?.Spec is { } set && !ReplicaSetManifests.Autoscaled(set.Spec) ? set.Spec.Replicas : deployment?.Spec?.Replicas ?? 0;
+        var desired = known?.Spec is { } set && !ReplicaSetManifests.Autoscaled(set.Spec)
+            ? set.Spec.Replicas
+            : Math.Max(deployment?.Spec?.Replicas ?? 0, MinReplicas(known) ?? 0);
         var replicas = PodsOf(replicaSet).Select((pod, ordinal) => Replica(pod, ordinal)).ToList();
         return new ReplicaSetObservation(replicaSet, model, desired, replicas, manifests.ServiceAddress(replicaSet));
     }
@@ -216,23 +247,69 @@ internal sealed partial class KubernetesProvisioner(
         }
         catch (Exception ex) when (KubernetesApiErrors.IsApiFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw KubernetesApiErrors.Describe($"read the log of pod {pod.Metadata.Name}", ex);
+            // Nothing retries a log read; whoever asked sees why, whatever the kind of failure.
+            throw new ProvisioningException(KubernetesApiErrors.Describe($"read the log of pod {pod.Metadata.Name}", ex).Message, ex);
         }
     }
 
     /// <summary>The pods of a set in a stable order, so that an ordinal names the same pod from one call to the next.</summary>
-    private IEnumerable<V1Pod> PodsOf(string replicaSet) => Pods.Items
+    private IEnumerable<V1Pod> PodsOf(string replicaSet) => !IsOurs(replicaSet) ? [] : Pods.Items
         .Where(pod => pod.GetLabel(KubernetesLabels.Instance) == replicaSet && pod.Metadata.DeletionTimestamp is null)
         .OrderBy(pod => pod.Metadata.CreationTimestamp ?? DateTime.MinValue)
         .ThenBy(pod => pod.Metadata.Name, StringComparer.Ordinal);
 
+    /// <summary>A set this installation applied, or whose Deployment (labelled with its id) it watches.</summary>
+    private bool IsOurs(string replicaSet)
+    {
+        lock (_known)
+        {
+            if (_known.ContainsKey(replicaSet))
+            {
+                return true;
+            }
+        }
+
+        return Deployments.Get(replicaSet) is not null;
+    }
+
+    private static int? MinReplicas(KnownSet? known) =>
+        known?.Spec is { } set && ReplicaSetManifests.Autoscaled(set.Spec) ? set.Spec.MinReplicas : null;
+
+    /// <summary>
+    /// Why the rollout cannot finish without someone's help: every pod not ready has been stuck (see
+    /// <see cref="PodTrouble"/>) for StuckPodTimeout. Otherwise null, and when to look again if some
+    /// are stuck but not for that long yet.
+    /// </summary>
+    private (string? Failure, TimeSpan? Recheck) StuckPods(string replicaSet)
+    {
+        var waiting = PodsOf(replicaSet).Where(pod => !IsReady(pod)).Select(pod => (Pod: pod, Trouble: PodTrouble.Of(pod))).ToList();
+        if (waiting.Count == 0 || waiting.Any(entry => entry.Trouble is null))
+        {
+            return (null, null);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var limit = Settings.StuckPodTimeout;
+        var longest = waiting.Max(entry => entry.Trouble!.Since);
+        if (now - longest < limit)
+        {
+            return (null, limit - (now - longest));
+        }
+
+        var first = waiting[0];
+        return ($"{waiting.Count} pod(s) of {replicaSet} cannot start, stuck for at least {limit.TotalSeconds:0} s; pod {first.Pod.Metadata.Name}: {first.Trouble!.Reason}", null);
+    }
+
+    private static bool IsReady(V1Pod pod) => pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+
     private ReplicaObservation Replica(V1Pod pod, int ordinal)
     {
-        var ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+        var ready = IsReady(pod);
         var containers = pod.Status?.ContainerStatuses ?? [];
         var lastExit = containers.Select(c => c.LastState?.Terminated ?? c.State?.Terminated).FirstOrDefault(t => t is not null) is { } exit
             ? $"{exit.Reason ?? "exited"} (code {exit.ExitCode}){(string.IsNullOrEmpty(exit.Message) ? "" : ": " + exit.Message)}"
-            : containers.Select(c => c.State?.Waiting).FirstOrDefault(w => w is not null) is { } waiting ? $"{waiting.Reason}: {waiting.Message}" : null;
+            : PodTrouble.Of(pod)?.Reason
+                ?? (containers.Select(c => c.State?.Waiting).FirstOrDefault(w => w is not null) is { } waiting ? $"{waiting.Reason}: {waiting.Message}" : null);
         var endpoint = pod.Status?.PodIP is { } ip ? $"http://{ip}:{Settings.ContainerPort}" : string.Empty;
         return new ReplicaObservation(ordinal, endpoint, ready, containers.Sum(c => c.RestartCount), lastExit, $"pods/{Namespace}/{pod.Metadata.Name}");
     }
@@ -250,6 +327,14 @@ internal sealed partial class KubernetesProvisioner(
         OnChanged(deployment.Metadata);
     }
 
+    private void OnPodChanged(V1Pod pod)
+    {
+        if (pod.GetLabel(KubernetesLabels.Instance) is { } set && IsOurs(set))
+        {
+            OnChanged(pod.Metadata);
+        }
+    }
+
     private void OnChanged(V1ObjectMeta metadata)
     {
         _changed.Signal();
@@ -263,12 +348,12 @@ internal sealed partial class KubernetesProvisioner(
     /// Services and autoscalers whose Deployment is gone (a deployer that crashed half-way through a
     /// delete) count as sets too, so that the startup reconciler removes them with the rest.
     /// </summary>
-    private async Task DiscoverStrayObjectsAsync(CancellationToken cancellationToken)
+    private async Task DiscoverStrayObjectsAsync(string selector, CancellationToken cancellationToken)
     {
         try
         {
-            var services = await client.CoreV1.ListNamespacedServiceAsync(Namespace, labelSelector: KubernetesLabels.ManagedSelector, cancellationToken: cancellationToken);
-            var autoscalers = await client.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(Namespace, labelSelector: KubernetesLabels.ManagedSelector, cancellationToken: cancellationToken);
+            var services = await client.CoreV1.ListNamespacedServiceAsync(Namespace, labelSelector: selector, cancellationToken: cancellationToken);
+            var autoscalers = await client.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(Namespace, labelSelector: selector, cancellationToken: cancellationToken);
             lock (_known)
             {
                 foreach (var metadata in services.Items.Select(s => s.Metadata).Concat(autoscalers.Items.Select(a => a.Metadata)))
@@ -284,6 +369,46 @@ internal sealed partial class KubernetesProvisioner(
         {
             LogDiscoveryFailed(logger, ex);
         }
+    }
+
+    /// <summary>
+    /// The first lists, bounded: a refusal (RBAC, credentials, a namespace that does not match the
+    /// Role's) or no answer stops the start with what to fix, instead of waiting forever.
+    /// </summary>
+    private async Task WaitForFirstListsAsync(CancellationToken cancellationToken)
+    {
+        var timeout = Settings.InitialSyncTimeout;
+        try
+        {
+            await Task.WhenAll(Deployments.Synced, Pods.Synced).WaitAsync(timeout, time, cancellationToken);
+        }
+        catch (HttpOperationException ex)
+        {
+            var kind = Deployments.Synced.IsFaulted ? "deployments.apps" : "pods";
+            throw new KubernetesAccessException(Refusal(kind, ex), ex);
+        }
+        catch (TimeoutException ex)
+        {
+            var last = Deployments.LastError ?? Pods.LastError;
+            throw new KubernetesAccessException(
+                $"The Kubernetes API did not list the deployer's Deployments and pods in namespace '{Namespace}' within {timeout.TotalSeconds:0} s " +
+                $"(Deployer:Kubernetes:InitialSyncTimeout){(last is null ? "." : $"; the last attempt failed: {last.Message}")}",
+                last ?? ex);
+        }
+    }
+
+    private string Refusal(string resource, HttpOperationException exception)
+    {
+        var answer = KubernetesApiErrors.Describe($"list {resource} in namespace '{Namespace}'", exception).Message;
+        return exception.Response?.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => $"{answer} The deployer's credentials were not accepted: check its service account token or KUBECONFIG.",
+            HttpStatusCode.Forbidden =>
+                $"{answer} The deployer needs list and watch on deployments.apps and pods (and create, patch, delete on deployments, services and " +
+                $"horizontalpodautoscalers) in namespace '{Namespace}': bind its service account to the Role in deploy/kubernetes/deployer-rbac.yaml " +
+                "in that namespace, or set Deployer:Kubernetes:Namespace to the namespace the Role is in.",
+            _ => $"{answer} The API server does not serve {resource}: check that KUBECONFIG points at a Kubernetes API server.",
+        };
     }
 
     private static V1Patch Patch(object manifest) => new(manifest, V1Patch.PatchType.ApplyPatch);
@@ -314,6 +439,9 @@ internal sealed partial class KubernetesProvisioner(
             throw KubernetesApiErrors.Describe($"delete {kind} {name}", ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubernetes objects of installation {Installation} in namespace {Namespace} are this deployer's")]
+    private static partial void LogInstallation(ILogger logger, string installation, string @namespace);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listing the deployer's Services and autoscalers failed; strays among them stay until the next start")]
     private static partial void LogDiscoveryFailed(ILogger logger, Exception exception);

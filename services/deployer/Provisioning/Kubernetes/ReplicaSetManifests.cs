@@ -17,12 +17,13 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     public const string GpuResource = "nvidia.com/gpu";
     private const string ModelsVolume = "models";
     private const string TempVolume = "tmp";
+    private const int StartupProbePeriodSeconds = 5;
 
     private KubernetesProvisionerOptions Settings => options.Value.Kubernetes;
 
     public static bool Autoscaled(VariantSpec spec) => spec is { MinReplicas: not null, MaxReplicas: not null };
 
-    public V1Deployment Deployment(ReplicaSetSpec set)
+    public V1Deployment Deployment(ReplicaSetSpec set, string installation)
     {
         var settings = Settings;
         var spec = set.Spec;
@@ -31,13 +32,13 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
         {
             ApiVersion = "apps/v1",
             Kind = "Deployment",
-            Metadata = Metadata(set),
+            Metadata = Metadata(set, installation),
             Spec = new V1DeploymentSpec
             {
                 // An autoscaled set leaves the count to its autoscaler: naming it here would take the field back at every apply.
                 Replicas = Autoscaled(spec) ? null : spec.Replicas,
                 Selector = new V1LabelSelector { MatchLabels = KubernetesLabels.Selector(set) },
-                ProgressDeadlineSeconds = settings.ProgressDeadlineSeconds,
+                ProgressDeadlineSeconds = RolloutTimings.ProgressDeadlineSeconds(options.Value),
                 Strategy = new V1DeploymentStrategy
                 {
                     Type = "RollingUpdate",
@@ -68,11 +69,11 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
         };
     }
 
-    public V1Service Service(ReplicaSetSpec set) => new()
+    public V1Service Service(ReplicaSetSpec set, string installation) => new()
     {
         ApiVersion = "v1",
         Kind = "Service",
-        Metadata = Metadata(set),
+        Metadata = Metadata(set, installation),
         Spec = new V1ServiceSpec
         {
             Type = "ClusterIP",
@@ -82,11 +83,11 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     };
 
     /// <summary>The autoscaler of a variant with <c>minReplicas</c> and <c>maxReplicas</c>, or null.</summary>
-    public V2HorizontalPodAutoscaler? Autoscaler(ReplicaSetSpec set) => Autoscaled(set.Spec) ? new V2HorizontalPodAutoscaler
+    public V2HorizontalPodAutoscaler? Autoscaler(ReplicaSetSpec set, string installation) => Autoscaled(set.Spec) ? new V2HorizontalPodAutoscaler
     {
         ApiVersion = "autoscaling/v2",
         Kind = "HorizontalPodAutoscaler",
-        Metadata = Metadata(set),
+        Metadata = Metadata(set, installation),
         Spec = new V2HorizontalPodAutoscalerSpec
         {
             ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = set.Id },
@@ -111,11 +112,11 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     public string ServiceAddress(string replicaSet) =>
         $"http://{replicaSet}.{Settings.Namespace}.svc.{Settings.ClusterDomain}:{Settings.ContainerPort}";
 
-    private V1ObjectMeta Metadata(ReplicaSetSpec set) => new()
+    private V1ObjectMeta Metadata(ReplicaSetSpec set, string installation) => new()
     {
         Name = set.Id,
         NamespaceProperty = Settings.Namespace,
-        Labels = KubernetesLabels.Object(set),
+        Labels = KubernetesLabels.Object(set, installation),
     };
 
     private V1Container Container(ReplicaSetSpec set)
@@ -151,7 +152,8 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
             ReadinessProbe = Probe("/v2/health/ready", periodSeconds: 5, failureThreshold: 3),
             LivenessProbe = Probe("/v2/health/live", periodSeconds: 10, failureThreshold: 3),
             // Model loading may take minutes; liveness must not kill a replica that is still loading.
-            StartupProbe = Probe("/v2/health/live", periodSeconds: 5, failureThreshold: 60),
+            StartupProbe = Probe("/v2/health/live", periodSeconds: StartupProbePeriodSeconds,
+                failureThreshold: Math.Max(1, (RolloutTimings.StartupTimeoutSeconds(options.Value) + StartupProbePeriodSeconds - 1) / StartupProbePeriodSeconds)),
             VolumeMounts = mounts.Count > 0 ? mounts : null,
             SecurityContext = new V1SecurityContext
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 
 namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
@@ -7,7 +8,9 @@ namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
 /// <summary>
 /// An in-memory copy of one kind of object, kept current by the API's watch: list, then watch from
 /// the list's resourceVersion; a watch that ends is resumed from the last version seen; one the
-/// server no longer can resume (410 Gone) or any error leads to a fresh list after a backoff.
+/// server no longer can resume (410 Gone) or any error leads to a fresh list after a backoff. Only
+/// a first list that is refused outright (401, 403, 404: credentials, RBAC, an API not served) ends
+/// it, failing <see cref="Synced"/>: retrying cannot help, and the deployer must not run blind.
 /// </summary>
 /// <param name="kind">The kind, for log messages.</param>
 /// <param name="list">Lists every object of interest.</param>
@@ -31,8 +34,11 @@ internal sealed partial class ResourceWatch<T, TList>(
     /// <summary>Raised after an object was added, changed or removed, with the object.</summary>
     public event Action<T>? Changed;
 
-    /// <summary>Completes after the first successful list.</summary>
+    /// <summary>Completes after the first successful list; fails with the API's refusal if the first list is refused.</summary>
     public Task Synced => _synced.Task;
+
+    /// <summary>The last failure to list or watch, for saying why a first list is taking long.</summary>
+    public Exception? LastError { get; private set; }
 
     public IReadOnlyList<T> Items
     {
@@ -73,10 +79,17 @@ internal sealed partial class ResourceWatch<T, TList>(
             {
                 return;
             }
+            catch (HttpOperationException ex) when (!_synced.Task.IsCompleted && IsRefusal(ex))
+            {
+                LastError = ex;
+                _synced.TrySetException(ex);
+                return;
+            }
 #pragma warning disable CA1031 // Whatever the API or the network does, the view must recover, not die.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                LastError = ex;
                 LogWatchFailed(logger, ex, kind, delay.TotalMilliseconds);
                 try
                 {
@@ -161,6 +174,9 @@ internal sealed partial class ResourceWatch<T, TList>(
 
         return expired ? null : version;
     }
+
+    private static bool IsRefusal(HttpOperationException exception) =>
+        exception.Response?.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound;
 
     private void Apply(WatchEventType type, T item)
     {

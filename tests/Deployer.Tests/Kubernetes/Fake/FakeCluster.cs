@@ -8,7 +8,12 @@ namespace ModelPlatform.Deployer.Tests.Kubernetes.Fake;
 /// <summary>
 /// The fake API server's storage: objects by kind and name with a cluster-wide resourceVersion, the
 /// event history watches replay from, and just enough of the Deployment controller (pods, status,
-/// conditions) for a test to make a rollout succeed or stall.
+/// conditions) for a test to make a rollout succeed or stall. As in a real cluster, the controllers
+/// act after the request that changed something has been answered: the Deployment controller
+/// (status lags the spec; a changed template surges new pods while the old ones stay, counted in
+/// replicas, readyReplicas and availableReplicas, until new ones are ready) and the autoscaler (an
+/// autoscaled Deployment starts at the API's default of 1 replica and reaches minReplicas only at the
+/// autoscaler's sync).
 /// </summary>
 public sealed class FakeCluster
 {
@@ -17,6 +22,7 @@ public sealed class FakeCluster
     private readonly List<WatchEvent> _history = [];
     private readonly HashSet<string> _stalled = new(StringComparer.Ordinal);
     private readonly HashSet<string> _readyPods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FakePodTrouble> _trouble = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _logs = new(StringComparer.Ordinal);
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _version = 100;
@@ -27,6 +33,9 @@ public sealed class FakeCluster
 
     /// <summary>The controller does not react to changes until <see cref="Reconcile"/>, so a Deployment's status lags its spec.</summary>
     public bool ControllerPaused { get; set; }
+
+    /// <summary>Autoscalers do not sync until <see cref="SyncAutoscalers"/>, as before the first 15 s sync (or without metrics).</summary>
+    public bool AutoscalerPaused { get; set; }
 
     public string Namespace { get; init; } = "models";
 
@@ -153,13 +162,17 @@ public sealed class FakeCluster
         }
     }
 
-    /// <summary>Makes every pod of the Deployment ready and lets the controller report it.</summary>
-    public void MakeReady(string deployment)
+    /// <summary>
+    /// Makes the Deployment's pods of its current template ready (all, or the first
+    /// <paramref name="pods"/> not ready yet) and lets the controller take the rollout as far as that allows.
+    /// </summary>
+    public void MakeReady(string deployment, int? pods = null)
     {
         lock (_lock)
         {
             Run(deployment, true);
-            foreach (var pod in PodsOf(deployment))
+            var hash = TemplateHash(deployment);
+            foreach (var pod in PodsOf(deployment).Where(pod => Hash(pod) == hash && !_readyPods.Contains(Name(pod))).Take(pods ?? int.MaxValue).ToList())
             {
                 _readyPods.Add(Name(pod));
             }
@@ -178,12 +191,47 @@ public sealed class FakeCluster
         }
     }
 
+    /// <summary>
+    /// The Deployment's pods that are not ready stay Pending with PodScheduled=False, as when no node
+    /// has the resources they request ("0/5 nodes are available: 5 Insufficient nvidia.com/gpu").
+    /// </summary>
+    public void Unschedulable(string deployment, string message)
+    {
+        lock (_lock)
+        {
+            _trouble[deployment] = new FakePodTrouble(Scheduling: false, "Unschedulable", message);
+            Run(deployment, true);
+        }
+    }
+
+    /// <summary>The Deployment's pods that are not ready cannot pull their image (ErrImagePull, then ImagePullBackOff).</summary>
+    public void FailImagePull(string deployment, string message, string reason = "ImagePullBackOff")
+    {
+        lock (_lock)
+        {
+            _trouble[deployment] = new FakePodTrouble(Scheduling: true, reason, message);
+            Run(deployment, true);
+        }
+    }
+
     /// <summary>Runs the controller for the Deployment once, even while <see cref="ControllerPaused"/>.</summary>
     public void Reconcile(string deployment)
     {
         lock (_lock)
         {
             Run(deployment, true);
+        }
+    }
+
+    /// <summary>What every autoscaler does at its sync: bring its target within its bounds. Runs even while <see cref="AutoscalerPaused"/>.</summary>
+    public void SyncAutoscalers()
+    {
+        lock (_lock)
+        {
+            foreach (var autoscaler in _objects.Where(pair => pair.Key.Item1 == Resource.Autoscalers).Select(pair => pair.Value).ToList())
+            {
+                Autoscale(autoscaler);
+            }
         }
     }
 
@@ -221,14 +269,23 @@ public sealed class FakeCluster
         }
 
         Put(resource, name, stored, existing is null ? "ADDED" : "MODIFIED");
-        if (resource == Resource.Autoscalers)
-        {
-            Autoscale(stored);
-        }
-
         if (resource == Resource.Deployments)
         {
-            Run(name, false);
+            Later(() => Run(name, false));
+        }
+
+        if (resource == Resource.Deployments || resource == Resource.Autoscalers)
+        {
+            Later(() =>
+            {
+                if (!AutoscalerPaused)
+                {
+                    foreach (var autoscaler in _objects.Where(pair => pair.Key.Item1 == Resource.Autoscalers).Select(pair => pair.Value).ToList())
+                    {
+                        Autoscale(autoscaler);
+                    }
+                }
+            });
         }
 
         return (JsonObject)_objects[(resource, name)].DeepClone();
@@ -251,7 +308,7 @@ public sealed class FakeCluster
             scaled["spec"]!["replicas"] = bounded;
             scaled["metadata"]!["generation"] = (long)scaled["metadata"]!["generation"]! + 1;
             Put(Resource.Deployments, target, scaled, "MODIFIED");
-            Run(target, false);
+            Later(() => Run(target, false));
         }
     }
 
@@ -267,6 +324,20 @@ public sealed class FakeCluster
         return spec;
     }
 
+    /// <summary>Runs <paramref name="action"/> under the lock once the current request has been answered, as a controller would.</summary>
+    private void Later(Action action) => ThreadPool.QueueUserWorkItem(_ =>
+    {
+        lock (_lock)
+        {
+            action();
+        }
+    });
+
+    /// <summary>
+    /// One pass of the Deployment controller: a rolling update with maxUnavailable 0 and maxSurge 25%
+    /// (new pods up to desired plus the surge; an old pod goes only when a new one is ready), then the
+    /// pods' and the Deployment's status.
+    /// </summary>
     private void Run(string deployment, bool force)
     {
         if ((ControllerPaused && !force) || !_objects.TryGetValue((Resource.Deployments, deployment), out var current))
@@ -277,55 +348,38 @@ public sealed class FakeCluster
         var spec = (JsonObject)current["spec"]!;
         var desired = (int?)spec["replicas"] ?? 1;
         var template = (JsonObject)spec["template"]!;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(template.ToJsonString())))[..10];
-        var pods = PodsOf(deployment);
-
-        // A changed template replaces the pods; a changed count adds or removes some.
-        foreach (var stale in pods.Where(pod => (string?)pod["metadata"]!["labels"]!["pod-template-hash"] != hash).Concat(
-                     pods.Where(pod => (string?)pod["metadata"]!["labels"]!["pod-template-hash"] == hash).Skip(desired)).ToList())
+        var hash = TemplateHash(deployment)!;
+        var surge = Math.Max(1, (int)Math.Ceiling(desired * 0.25));
+        for (var changed = true; changed;)
         {
-            _objects.Remove((Resource.Pods, Name(stale)));
-            Record(Resource.Pods, "DELETED", stale);
-        }
+            changed = false;
+            var pods = PodsOf(deployment);
+            var fresh = pods.Where(pod => Hash(pod) == hash).ToList();
+            var old = pods.Where(pod => Hash(pod) != hash).ToList();
 
-        var currentPods = PodsOf(deployment);
-        for (var i = 0; currentPods.Count + i < desired; i++)
-        {
-            var podName = $"{deployment}-{hash}-{Guid.NewGuid().ToString("N")[..5]}";
-            if (AutoReady)
+            // Old pods that are not ready go at once; ready ones only as new ones are ready to take over.
+            var keep = Math.Max(0, desired - fresh.Count(pod => _readyPods.Contains(Name(pod))));
+            var surplus = old.OrderBy(pod => _readyPods.Contains(Name(pod))).Take(Math.Max(0, old.Count - keep))
+                .Concat(fresh.OrderBy(pod => _readyPods.Contains(Name(pod))).Take(Math.Max(0, fresh.Count - desired))).ToList();
+            foreach (var stale in surplus)
             {
-                _readyPods.Add(podName);
+                _objects.Remove((Resource.Pods, Name(stale)));
+                Record(Resource.Pods, "DELETED", stale);
+                changed = true;
             }
 
-            var labels = (JsonObject)template["metadata"]!["labels"]!.DeepClone();
-            labels["pod-template-hash"] = hash;
-            Put(Resource.Pods, podName, new JsonObject
+            var remaining = pods.Count - surplus.Count;
+            var freshCount = Math.Min(fresh.Count, desired);
+            for (var add = Math.Min(desired - freshCount, desired + surge - remaining); add > 0; add--)
             {
-                ["apiVersion"] = "v1",
-                ["kind"] = "Pod",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = podName,
-                    ["namespace"] = Namespace,
-                    ["uid"] = Guid.NewGuid().ToString(),
-                    ["labels"] = labels,
-                    ["creationTimestamp"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    ["ownerReferences"] = new JsonArray(new JsonObject { ["kind"] = "Deployment", ["name"] = deployment }),
-                },
-                ["spec"] = template["spec"]!.DeepClone(),
-            }, "ADDED");
+                CreatePod(deployment, template, hash);
+                changed = true;
+            }
         }
 
         foreach (var pod in PodsOf(deployment))
         {
-            var ready = _readyPods.Contains(Name(pod));
-            var status = new JsonObject
-            {
-                ["phase"] = "Running",
-                ["podIP"] = $"10.1.0.{(uint)Name(pod).GetHashCode(StringComparison.Ordinal) % 250}",
-                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = ready ? "True" : "False" }),
-                ["containerStatuses"] = new JsonArray(new JsonObject { ["name"] = "model", ["ready"] = ready, ["restartCount"] = 0, ["image"] = "x", ["imageID"] = "", ["state"] = new JsonObject { ["running"] = new JsonObject() } }),
-            };
+            var status = PodStatus(pod, _trouble.GetValueOrDefault(deployment));
             if (!JsonNode.DeepEquals(pod["status"], status))
             {
                 pod["status"] = status;
@@ -335,14 +389,16 @@ public sealed class FakeCluster
 
         var all = PodsOf(deployment);
         var readyCount = all.Count(pod => _readyPods.Contains(Name(pod)));
+        var updated = all.Count(pod => Hash(pod) == hash);
+        var updatedReady = all.Count(pod => Hash(pod) == hash && _readyPods.Contains(Name(pod)));
         var progressing = _stalled.Contains(deployment)
             ? new JsonObject { ["type"] = "Progressing", ["status"] = "False", ["reason"] = "ProgressDeadlineExceeded", ["message"] = $"ReplicaSet \"{deployment}-{hash}\" has timed out progressing." }
-            : new JsonObject { ["type"] = "Progressing", ["status"] = "True", ["reason"] = readyCount >= desired ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", ["message"] = $"ReplicaSet \"{deployment}-{hash}\" is progressing." };
+            : new JsonObject { ["type"] = "Progressing", ["status"] = "True", ["reason"] = updatedReady >= desired && all.Count == updated ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", ["message"] = $"ReplicaSet \"{deployment}-{hash}\" is progressing." };
         var deploymentStatus = new JsonObject
         {
             ["observedGeneration"] = (long)current["metadata"]!["generation"]!,
             ["replicas"] = all.Count,
-            ["updatedReplicas"] = all.Count,
+            ["updatedReplicas"] = updated,
             ["readyReplicas"] = readyCount,
             ["availableReplicas"] = readyCount,
             ["conditions"] = new JsonArray(
@@ -351,11 +407,90 @@ public sealed class FakeCluster
         };
         if (!JsonNode.DeepEquals(current["status"], deploymentStatus))
         {
-            var updated = (JsonObject)current.DeepClone();
-            updated["status"] = deploymentStatus;
-            Put(Resource.Deployments, deployment, updated, "MODIFIED");
+            var updatedDeployment = (JsonObject)current.DeepClone();
+            updatedDeployment["status"] = deploymentStatus;
+            Put(Resource.Deployments, deployment, updatedDeployment, "MODIFIED");
         }
     }
+
+    private void CreatePod(string deployment, JsonObject template, string hash)
+    {
+        var podName = $"{deployment}-{hash}-{Guid.NewGuid().ToString("N")[..5]}";
+        if (AutoReady && !_trouble.ContainsKey(deployment))
+        {
+            _readyPods.Add(podName);
+        }
+
+        var labels = (JsonObject)template["metadata"]!["labels"]!.DeepClone();
+        labels["pod-template-hash"] = hash;
+        Put(Resource.Pods, podName, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = podName,
+                ["namespace"] = Namespace,
+                ["uid"] = Guid.NewGuid().ToString(),
+                ["labels"] = labels,
+                ["creationTimestamp"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                ["ownerReferences"] = new JsonArray(new JsonObject { ["kind"] = "Deployment", ["name"] = deployment }),
+            },
+            ["spec"] = template["spec"]!.DeepClone(),
+        }, "ADDED");
+    }
+
+    /// <summary>A pod's status as the kubelet and scheduler would report it: running (ready or not), unschedulable, or waiting on its image.</summary>
+    private JsonObject PodStatus(JsonObject pod, FakePodTrouble? trouble)
+    {
+        var name = Name(pod);
+        var ready = _readyPods.Contains(name);
+        var since = (string?)pod["metadata"]!["creationTimestamp"];
+        if (!ready && trouble is { Scheduling: false })
+        {
+            return new JsonObject
+            {
+                ["phase"] = "Pending",
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "PodScheduled",
+                    ["status"] = "False",
+                    ["reason"] = trouble.Reason,
+                    ["message"] = trouble.Message,
+                    ["lastTransitionTime"] = since,
+                }),
+            };
+        }
+
+        var waiting = !ready && trouble is { Scheduling: true };
+        return new JsonObject
+        {
+            ["phase"] = waiting ? "Pending" : "Running",
+            ["podIP"] = $"10.1.0.{(uint)name.GetHashCode(StringComparison.Ordinal) % 250}",
+            ["startTime"] = since,
+            ["conditions"] = new JsonArray(
+                new JsonObject { ["type"] = "PodScheduled", ["status"] = "True" },
+                new JsonObject { ["type"] = "Ready", ["status"] = ready ? "True" : "False" }),
+            ["containerStatuses"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "model",
+                ["ready"] = ready,
+                ["restartCount"] = 0,
+                ["image"] = "x",
+                ["imageID"] = "",
+                ["state"] = waiting
+                    ? new JsonObject { ["waiting"] = new JsonObject { ["reason"] = trouble!.Reason, ["message"] = trouble.Message } }
+                    : new JsonObject { ["running"] = new JsonObject() },
+            }),
+        };
+    }
+
+    private string? TemplateHash(string deployment) =>
+        _objects.TryGetValue((Resource.Deployments, deployment), out var current)
+            ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(current["spec"]!["template"]!.ToJsonString())))[..10]
+            : null;
+
+    private static string? Hash(JsonObject pod) => (string?)pod["metadata"]!["labels"]!["pod-template-hash"];
 
     private List<JsonObject> PodsOf(string deployment) =>
         [.. _objects.Where(pair => pair.Key.Item1 == Resource.Pods && (string?)pair.Value["metadata"]!["ownerReferences"]![0]!["name"] == deployment)
@@ -385,6 +520,9 @@ public sealed class FakeCluster
 
     private static string Name(JsonObject item) => (string)item["metadata"]!["name"]!;
 }
+
+/// <summary>Why a Deployment's pods that are not ready cannot start: no node for them (<paramref name="Scheduling"/> false), or their image.</summary>
+internal sealed record FakePodTrouble(bool Scheduling, string Reason, string Message);
 
 /// <summary>One entry of the history watches replay.</summary>
 public sealed record WatchEvent(long Version, Resource Resource, string Type, JsonObject Item);

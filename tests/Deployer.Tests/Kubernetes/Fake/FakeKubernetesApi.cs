@@ -16,8 +16,10 @@ namespace ModelPlatform.Deployer.Tests.Kubernetes.Fake;
 /// protocol KubernetesClient uses: server-side apply (PATCH application/apply-patch+yaml with
 /// fieldManager and force), create, get, list with labelSelector, watch (newline-delimited events
 /// from a resourceVersion, 410 Gone for a compacted one), delete with propagationPolicy, and pod logs.
-/// It refuses what the real one refuses (see <see cref="ManifestRules"/>) with Status bodies, and a
-/// test can make it answer chosen calls with an error. Clients reach it through a generated kubeconfig.
+/// It refuses what the real one refuses (see <see cref="ManifestRules"/>) with Status bodies: a request
+/// without the kubeconfig's bearer token (401), one for another namespace than the cluster's, as RBAC
+/// with a Role in one namespace does (403), and a test can make it answer chosen calls with an error
+/// (401, 403, 429 with Retry-After, 5xx...). Clients reach it through a generated kubeconfig.
 /// </summary>
 public sealed class FakeKubernetesApi : IAsyncDisposable
 {
@@ -43,7 +45,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
             users:
             - name: tester
               user:
-                token: fake-token
+                token: {Token}
             contexts:
             - name: fake
               context:
@@ -85,12 +87,19 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         return fake;
     }
 
-    /// <summary>Answers the next <paramref name="times"/> requests whose method matches and whose path contains <paramref name="pathContains"/> with an error.</summary>
-    public void Fail(string method, string pathContains, int code, string reason, string message, int times = int.MaxValue)
+    /// <summary>The bearer token the kubeconfig gives clients; a request without it is answered 401.</summary>
+    public const string Token = "fake-token";
+
+    /// <summary>
+    /// Answers the next <paramref name="times"/> requests whose method matches and whose path contains
+    /// <paramref name="pathContains"/> with an error, with a Retry-After header (seconds) when given, as
+    /// API Priority and Fairness sends with its 429s.
+    /// </summary>
+    public void Fail(string method, string pathContains, int code, string reason, string message, int times = int.MaxValue, int? retryAfterSeconds = null)
     {
         lock (_faults)
         {
-            _faults.Add(new Fault(method, pathContains, code, reason, message, times));
+            _faults.Add(new Fault(method, pathContains, code, reason, message, times, retryAfterSeconds));
         }
     }
 
@@ -134,14 +143,40 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
 
         try
         {
+            if (request.Headers.Authorization.ToString() != $"Bearer {Token}")
+            {
+                throw new KubernetesStatusException(401, "Unauthorized", "Unauthorized");
+            }
+
             if (TakeFault(request) is { } fault)
             {
+                if (fault.RetryAfterSeconds is { } seconds)
+                {
+                    context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                }
+
                 throw new KubernetesStatusException(fault.Code, fault.Reason, fault.Message);
             }
 
-            if (!Route(request.Path.Value ?? "", out var resource, out var name, out var subresource))
+            if (!Route(request.Path.Value ?? "", out var resource, out var name, out var subresource, out var @namespace))
             {
                 throw new KubernetesStatusException(404, "NotFound", "the server could not find the requested resource");
+            }
+
+            if (@namespace != Cluster.Namespace)
+            {
+                // What RBAC answers a service account whose Role is in another namespace.
+                var verb = request.Method switch
+                {
+                    "GET" when name is null => IsTrue(request.Query["watch"]) ? "watch" : "list",
+                    "GET" => "get",
+                    "POST" => "create",
+                    "PATCH" => "patch",
+                    "DELETE" => "delete",
+                    _ => request.Method.ToLowerInvariant(),
+                };
+                throw new KubernetesStatusException(403, "Forbidden",
+                    $"{resource.Plural}{resource.GroupSuffix} is forbidden: User \"system:serviceaccount:model-platform:deployer\" cannot {verb} resource \"{resource.Plural}\" in API group \"{resource.Group}\" in the namespace \"{@namespace}\"");
             }
 
             await DispatchAsync(context, resource, name, subresource);
@@ -322,7 +357,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         return item => terms.All(term => (string?)item["metadata"]?["labels"]?[term[0]] == term[1]);
     }
 
-    private static bool Route(string path, out Resource resource, out string? name, out string? subresource)
+    private static bool Route(string path, out Resource resource, out string? name, out string? subresource, out string @namespace)
     {
         // /api/v1/namespaces/{ns}/{plural}[/{name}[/{sub}]] and /apis/{group}/{version}/namespaces/{ns}/{plural}[/{name}]
         var parts = path.Trim('/').Split('/');
@@ -330,10 +365,13 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         resource = null!;
         name = null;
         subresource = null;
+        @namespace = "";
         if (parts.Length < offset + 3 || parts[offset] != "namespaces")
         {
             return false;
         }
+
+        @namespace = parts[offset + 1];
 
         var group = offset == 2 ? "" : parts[1];
         var version = parts[offset - 1];
@@ -366,8 +404,10 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         }
     }
 
-    private sealed class Fault(string method, string pathContains, int code, string reason, string message, int times)
+    private sealed class Fault(string method, string pathContains, int code, string reason, string message, int times, int? retryAfterSeconds)
     {
+        public int? RetryAfterSeconds { get; } = retryAfterSeconds;
+
         public string Method { get; } = method;
 
         public string PathContains { get; } = pathContains;
