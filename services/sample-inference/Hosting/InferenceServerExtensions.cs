@@ -87,6 +87,7 @@ internal static class InferenceServerExtensions
         }));
 
         app.UseStatusCodePages(V2StatusCodePages.WriteAsync);
+        // The gate first: it refuses what the decompression would pass on still compressed.
         app.UseMiddleware<RequestEncodingGate>();
         app.UseRequestDecompression();
 
