@@ -9,7 +9,8 @@ namespace ModelPlatform.SampleInference.Api;
 
 /// <summary>
 /// Writes an inference response, JSON or (when any output is asked for in binary) a JSON header
-/// followed by the binary outputs, and then releases the request's buffer and the native outputs.
+/// followed by the binary outputs, compressed when the client accepts it and the answer is large
+/// (<see cref="AnswerCompression"/>), and then releases the request's buffer and the native outputs.
 /// </summary>
 internal sealed class InferenceHttpResult(
     string modelName, string modelVersion, RequestBody body, InferenceRequest request, InferenceResult result, AnswerCompression compression)
