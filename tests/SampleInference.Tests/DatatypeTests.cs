@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelPlatform.SampleInference.Tests.Fixtures;
 using ModelPlatform.Testing;
@@ -165,6 +167,59 @@ public sealed class DatatypeTests(AllTypesServer server) : IClassFixture<AllType
             Assert.Equal([-1L, 2], input["shape"]!.AsArray().Select(d => d!.GetValue<long>()));
         }
     }
+
+    [Fact]
+    public async Task Bare_nan_and_infinity_words_are_read_as_python_json_writes_them_and_strings_stay_as_they_are()
+    {
+        var request = FullRequest();
+        Input(request, "x_fp32")["data"] = new JsonArray("@NaN@", "@Infinity@");
+        Input(request, "x_fp64")["data"] = new JsonArray("@-Infinity@", "@NaN@");
+        Input(request, "x_fp16")["data"] = new JsonArray("@Infinity@", 1.5f);
+        Input(request, "x_bytes")["data"] = new JsonArray("NaN", "-Infinity \"Infinity\" NaN");
+        request["outputs"] = new JsonArray(
+            new JsonObject { ["name"] = "y_fp32" }, new JsonObject { ["name"] = "y_fp64" },
+            new JsonObject { ["name"] = "y_fp16" }, new JsonObject { ["name"] = "y_bytes" });
+        // What json.dumps([float("nan"), float("inf")]) writes: words, not strings.
+        var text = request.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
+            .Replace("\"@NaN@\"", "NaN", StringComparison.Ordinal)
+            .Replace("\"@Infinity@\"", "Infinity", StringComparison.Ordinal)
+            .Replace("\"@-Infinity@\"", "-Infinity", StringComparison.Ordinal);
+        Assert.Contains("[NaN,Infinity]", text, StringComparison.Ordinal);
+
+        using var response = await server.Client.PostAsync("/v2/models/all-types/infer",
+            new StringContent(text, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var outputs = body["outputs"]!.AsArray();
+        Assert.Equal(["NaN", "Infinity"], Render(outputs[0]!["data"]!.AsArray()));
+        Assert.Equal(["-Infinity", "NaN"], Render(outputs[1]!["data"]!.AsArray()));
+        Assert.Equal(["Infinity", "1.5"], Render(outputs[2]!["data"]!.AsArray()));
+        Assert.Equal(["NaN", "-Infinity \"Infinity\" NaN"], Render(outputs[3]!["data"]!.AsArray()));
+    }
+
+    [Theory]
+    [InlineData("FP16")]
+    [InlineData("BF16")]
+    [InlineData("FP32")]
+    [InlineData("FP64")]
+    public async Task Negative_zero_is_written_as_a_float_so_that_it_stays_negative(string datatype)
+    {
+        var request = FullRequest();
+        Input(request, TestModels.InputName(datatype))["data"] = JsonNode.Parse("[-0.0, 0.0]");
+        request["outputs"] = new JsonArray(new JsonObject { ["name"] = TestModels.OutputName(datatype) });
+
+        using var response = await server.Client.PostAsync("/v2/models/all-types/infer",
+            new StringContent(request.ToJsonString(), System.Text.Encoding.UTF8, "application/json"), Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // "-0" would read back as the integer 0 in Python and JavaScript, and lose its sign.
+        Assert.Contains("\"data\":[-0.0,0]", text, StringComparison.Ordinal);
+    }
+
+    private static JsonNode Input(JsonObject request, string name) =>
+        request["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == name)!;
 
     private static string[] Render(JsonArray values) =>
         [.. values.Select(v => v!.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString())];

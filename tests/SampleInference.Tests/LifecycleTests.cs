@@ -15,7 +15,7 @@ public sealed class LifecycleTests : IDisposable
     public void Dispose() => Directory.Delete(_models, recursive: true);
 
     [Fact]
-    public async Task Ready_is_503_while_the_model_warms_up_and_200_after()
+    public async Task Ready_is_400_with_an_empty_body_while_the_model_warms_up_and_200_after()
     {
         // A Loop of a few million iterations makes warm-up take seconds on any machine.
         var model = TestModels.WriteCountingLoop(_models, fixedIterations: 3_000_000);
@@ -28,9 +28,14 @@ public sealed class LifecycleTests : IDisposable
         using var infer = await client.PostAsJsonAsync("/v2/models/slow/infer",
             V2Requests.Request(V2Requests.Input("x", "FP32", [1], [1f])), Ct);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains("still loading", V2Requests.Error((await ready.Content.ReadFromJsonAsync<JsonObject>(Ct))!), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, modelReady.StatusCode);
+        using var report = await client.GetAsync("/readyz", Ct);
+
+        // The protocol's health answers: 200 is true, 4xx is false, with an empty body (as Triton).
+        Assert.Equal(HttpStatusCode.BadRequest, ready.StatusCode);
+        Assert.Empty(await ready.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(HttpStatusCode.BadRequest, modelReady.StatusCode);
+        Assert.Empty(await modelReady.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Contains("still loading", await report.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.StatusCode);
         await server.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(120), Ct);
     }
@@ -50,8 +55,10 @@ public sealed class LifecycleTests : IDisposable
         await Task.Delay(300, Ct);
 
         using var ready = await client.GetAsync("/v2/health/ready", Ct);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains("shutting down", V2Requests.Error((await ready.Content.ReadFromJsonAsync<JsonObject>(Ct))!), StringComparison.Ordinal);
+        using var report = await client.GetAsync("/readyz", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, ready.StatusCode);
+        Assert.Empty(await ready.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Contains("shutting down", await report.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
         using var late = await client.PostAsJsonAsync("/v2/models/counter/infer", Counting(x: 5, iterations: 10), Ct);
         Assert.Equal(HttpStatusCode.OK, late.StatusCode);

@@ -119,4 +119,36 @@ public sealed class OutputSelectionTests(AddMulServer server) : IClassFixture<Ad
         Assert.Equal(200, status);
         Assert.Equal(["NaN", "Infinity", "-Infinity"], body["outputs"]![0]!["data"]!.AsArray().Select(v => v!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task A_request_without_an_id_gets_an_empty_id_in_json_and_binary_answers()
+    {
+        var (status, json) = await server.InferJsonAsync(Request(), Ct);
+        var binaryRequest = Request();
+        binaryRequest["parameters"] = new JsonObject { ["binary_data_output"] = true };
+        using var response = await server.Client.PostAsync("/v2/models/add-mul/infer", V2Requests.Binary(binaryRequest), Ct);
+        var (header, _) = await V2Requests.ReadBinaryAsync(response, Ct);
+
+        Assert.Equal(200, status);
+        Assert.Equal(string.Empty, json["id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(string.Empty, header["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_small_answer_is_not_compressed_even_when_the_client_accepts_it()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/add-mul/infer")
+        {
+            Content = new StringContent(Request().ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        using var response = await server.Client.SendAsync(request, Ct);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.Equal(2, body["outputs"]!.AsArray().Count);
+    }
 }

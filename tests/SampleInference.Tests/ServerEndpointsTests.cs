@@ -75,6 +75,26 @@ public sealed class ServerEndpointsTests(ResNetServer server) : IClassFixture<Re
         Assert.Contains("resnet18", V2Requests.Error(body!), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GET", "/v2/nothing", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/v2/models/resnet18/versions/1/extra", HttpStatusCode.NotFound)]
+    [InlineData("POST", "/v2/repository/index", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/v2/models/resnet18/infer", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("PUT", "/v2/models/resnet18/versions/1/infer", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("DELETE", "/v2/models/resnet18", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("POST", "/v2/health/ready", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("PUT", "/v2", HttpStatusCode.MethodNotAllowed)]
+    public async Task A_path_or_method_the_server_does_not_serve_gets_a_v2_error(string method, string path, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+
+        using var response = await server.Client.SendAsync(request, Ct);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>(Ct);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Contains(path, V2Requests.Error(body!), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Metrics_count_requests_by_outcome_and_name_the_execution_provider()
     {

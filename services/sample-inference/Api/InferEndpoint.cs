@@ -14,7 +14,8 @@ namespace ModelPlatform.SampleInference.Api;
 internal static class InferEndpoint
 {
     /// <summary>What the endpoint needs, bundled so the handler's signature stays readable.</summary>
-    internal sealed record Services(ModelHost Host, InferenceRunner Runner, InferenceMetrics Metrics, IOptions<InferenceServerOptions> Options);
+    internal sealed record Services(
+        ModelHost Host, InferenceRunner Runner, InferenceMetrics Metrics, AnswerCompression Compression, IOptions<InferenceServerOptions> Options);
 
     public static async Task<Results<InferenceHttpResult, JsonHttpResult<V2Error>, StatusCodeHttpResult>> HandleAsync(
         string name, string? version, HttpContext context, Services services)
@@ -56,7 +57,7 @@ internal static class InferEndpoint
             body = await RequestBody.ReadAsync(context.Request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
             request = InferenceRequestParser.Parse(body.Memory, headerLength);
             var result = services.Runner.Run(model, request, cancellationToken);
-            return new InferenceHttpResult(services.Host.Name, services.Host.Version, body, request, result);
+            return new InferenceHttpResult(services.Host.Name, services.Host.Version, body, request, result, services.Compression);
         }
         catch (InferenceProtocolException ex)
         {
@@ -70,6 +71,12 @@ internal static class InferEndpoint
             return V2Results.Error(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? $"The request body exceeds the limit of {services.Options.Value.MaxRequestBodyBytes} bytes."
                 : $"The request body could not be read: {ex.Message}");
+        }
+        catch (InvalidDataException ex)
+        {
+            // The decompression stream found a body that is not what its Content-Encoding says.
+            Release(body, request);
+            return V2Results.Error(StatusCodes.Status400BadRequest, $"The request body could not be decompressed: {ex.Message}");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

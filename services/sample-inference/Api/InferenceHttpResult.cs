@@ -9,10 +9,12 @@ namespace ModelPlatform.SampleInference.Api;
 
 /// <summary>
 /// Writes an inference response, JSON or (when any output is asked for in binary) a JSON header
-/// followed by the binary outputs, and then releases the request's buffer and the native outputs.
+/// followed by the binary outputs, compressed when the client accepts it and the answer is large
+/// (<see cref="AnswerCompression"/>), and then releases the request's buffer and the native outputs.
 /// </summary>
 internal sealed class InferenceHttpResult(
-    string modelName, string modelVersion, RequestBody body, InferenceRequest request, InferenceResult result) : IResult, IDisposable
+    string modelName, string modelVersion, RequestBody body, InferenceRequest request, InferenceResult result, AnswerCompression compression)
+    : IResult, IDisposable
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -22,6 +24,7 @@ internal sealed class InferenceHttpResult(
         try
         {
             var response = httpContext.Response;
+            var cancellationToken = httpContext.RequestAborted;
             var binary = result.Outputs.Any(output => output.Binary);
             if (!binary)
             {
@@ -31,9 +34,17 @@ internal sealed class InferenceHttpResult(
                 var json = new ArrayBufferWriter<byte>(4096);
                 WriteHeader(json, null);
                 response.ContentType = "application/json";
+                if (compression.Choose(httpContext, json.WrittenCount) is { } provider)
+                {
+                    using var compressed = AnswerCompression.Begin(provider, json.WrittenCount);
+                    compressed.Stream.Write(json.WrittenSpan);
+                    await compressed.SendAsync(response, cancellationToken);
+                    return;
+                }
+
                 response.ContentLength = json.WrittenCount;
                 response.BodyWriter.Write(json.WrittenSpan);
-                await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+                await response.BodyWriter.FlushAsync(cancellationToken);
                 return;
             }
 
@@ -48,9 +59,19 @@ internal sealed class InferenceHttpResult(
             var header = new ArrayBufferWriter<byte>(1024);
             WriteHeader(header, sizes);
             response.ContentType = "application/octet-stream";
+            // The header's length in the answer as decompressed: that is what clients split.
             response.Headers[InferenceRequestParser.HeaderLengthHeader] = header.WrittenCount.ToString(CultureInfo.InvariantCulture);
-            response.ContentLength = header.WrittenCount + sizes.Where(size => size > 0).Sum();
+            var length = header.WrittenCount + sizes.Where(size => size > 0).Sum();
+            if (compression.Choose(httpContext, length) is { } binaryProvider)
+            {
+                using var compressed = AnswerCompression.Begin(binaryProvider, length);
+                compressed.Stream.Write(header.WrittenSpan);
+                WriteBinaryOutputs(compressed.Stream, strings);
+                await compressed.SendAsync(response, cancellationToken);
+                return;
+            }
 
+            response.ContentLength = length;
             response.BodyWriter.Write(header.WrittenSpan);
             for (var i = 0; i < sizes.Length; i++)
             {
@@ -61,11 +82,23 @@ internal sealed class InferenceHttpResult(
                 }
             }
 
-            await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+            await response.BodyWriter.FlushAsync(cancellationToken);
         }
         finally
         {
             Dispose();
+        }
+    }
+
+    private void WriteBinaryOutputs(Stream destination, byte[]?[] strings)
+    {
+        for (var i = 0; i < strings.Length; i++)
+        {
+            var output = result.Outputs[i];
+            if (output.Binary)
+            {
+                destination.Write(TensorEncoder.BinaryView(output.Value, output.ElementType, ref strings[i]));
+            }
         }
     }
 
@@ -76,10 +109,7 @@ internal sealed class InferenceHttpResult(
         writer.WriteStartObject();
         writer.WriteString("model_name", modelName);
         writer.WriteString("model_version", modelVersion);
-        if (request.Id is { } id)
-        {
-            writer.WriteString("id", id);
-        }
+        writer.WriteString("id", request.Id);
 
         WriteParameters(writer);
         writer.WriteStartArray("outputs");

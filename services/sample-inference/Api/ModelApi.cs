@@ -20,7 +20,7 @@ internal static class ModelApi
             .WithSummary("Metadata of one version of the model.");
         model.MapGet("/ready", (string name, ModelHost host) => Ready(name, null, host))
             .WithName("ModelReady")
-            .WithSummary("200 when the model is ready for inference.");
+            .WithSummary("200 when the model is ready for inference; 400 with an empty body when not.");
         model.MapGet("/versions/{version}/ready", (string name, string version, ModelHost host) => Ready(name, version, host))
             .WithName("ModelVersionReady")
             .WithSummary("200 when this version of the model is ready for inference.");
@@ -56,16 +56,14 @@ internal static class ModelApi
             [.. model.Signature.Outputs.Select(Describe)]));
     }
 
-    internal static Results<Ok, JsonHttpResult<V2Error>> Ready(string name, string? version, ModelHost host)
+    internal static Results<Ok, NotReadyResult, JsonHttpResult<V2Error>> Ready(string name, string? version, ModelHost host)
     {
         if (ModelLookup.NotServed(host, name, version) is { } notServed)
         {
             return notServed;
         }
 
-        return host.IsReady
-            ? TypedResults.Ok()
-            : V2Results.Error(StatusCodes.Status503ServiceUnavailable, $"Model '{name}' is not ready: {host.NotReadyReason}.");
+        return host.IsReady ? TypedResults.Ok() : NotReadyResult.Instance;
     }
 
     private static TensorMetadataResponse Describe(TensorSpec spec) => new(spec.Name, spec.Datatype, spec.Shape);

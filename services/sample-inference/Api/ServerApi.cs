@@ -24,7 +24,7 @@ internal static class ServerApi
             .WithSummary("200 while the process is up.");
         v2.MapGet("/health/ready", Ready)
             .WithName("ServerReady")
-            .WithSummary("200 once the model is loaded and warmed up, 503 before that and while draining.");
+            .WithSummary("200 once the model is loaded and warmed up; 400 with an empty body before that and while draining.");
 
         return app;
     }
@@ -34,8 +34,6 @@ internal static class ServerApi
 
     internal static Ok Live() => TypedResults.Ok();
 
-    internal static Results<Ok, JsonHttpResult<V2Error>> Ready(ModelHost host) =>
-        host.IsReady
-            ? TypedResults.Ok()
-            : V2Results.Error(StatusCodes.Status503ServiceUnavailable, $"Not ready: {host.NotReadyReason}.");
+    internal static Results<Ok, NotReadyResult> Ready(ModelHost host) =>
+        host.IsReady ? TypedResults.Ok() : NotReadyResult.Instance;
 }

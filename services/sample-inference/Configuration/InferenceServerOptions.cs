@@ -18,9 +18,12 @@ public sealed class InferenceServerOptions
     [Range(1, 65535)]
     public int Port { get; set; } = 8080;
 
-    /// <summary>Address to listen on: all interfaces in a container, loopback for a local replica.</summary>
+    /// <summary>
+    /// Address to listen on: loopback by default, for a server run by hand; the container image sets
+    /// <c>0.0.0.0</c>, as a container's traffic does not arrive on loopback.
+    /// </summary>
     [Required]
-    public string BindAddress { get; set; } = "0.0.0.0";
+    public string BindAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Name the model is served under; defaults to the file name without extension.</summary>
     public string? ModelName { get; set; }
@@ -52,6 +55,13 @@ public sealed class InferenceServerOptions
     /// <summary>Largest request body accepted; larger bodies get 413.</summary>
     [Range(1024, 2_000_000_000)]
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Smallest inference answer compressed for a client whose <c>Accept-Encoding</c> allows it;
+    /// smaller ones are not worth the CPU.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ResponseCompressionMinBytes { get; set; } = 1024;
 
     /// <summary>Largest total size of a request's headers; larger ones get 431.</summary>
     [Range(1024, 1024 * 1024)]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ModelPlatform.SampleInference.Api;
@@ -28,9 +29,13 @@ internal static class InferenceServerExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<InferenceServerOptions>, InferenceServerOptionsValidator>();
 
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<InferenceServerOptions>>((kestrel, inference) =>
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<InferenceServerOptions>, IConfiguration>((kestrel, inference, configuration) =>
         {
-            kestrel.Listen(IPAddress.Parse(inference.Value.BindAddress), inference.Value.Port);
+            if (ListenAddress.FollowsInferenceSettings(configuration))
+            {
+                kestrel.Listen(IPAddress.Parse(inference.Value.BindAddress), inference.Value.Port);
+            }
+
             kestrel.Limits.MaxRequestBodySize = inference.Value.MaxRequestBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = inference.Value.MaxRequestHeadersTotalBytes;
             kestrel.Limits.MaxRequestHeaderCount = inference.Value.MaxRequestHeaderCount;
@@ -45,6 +50,15 @@ internal static class InferenceServerExtensions
             ModelLocation.TryResolvePath(options.ModelUri, out var path, out _);
             return new ModelHost(options.ModelName ?? ModelLocation.DefaultModelName(options.ModelUri, path), options.ModelVersion);
         });
+        // Compressed requests are decompressed by ASP.NET Core's middleware; answers are compressed by
+        // AnswerCompression, which uses the response compression provider to choose, not its middleware.
+        services.AddRequestDecompression();
+        services.AddResponseCompression(compression =>
+        {
+            compression.Providers.Add<GzipCompressionProvider>();
+            compression.Providers.Add<DeflateCompressionProvider>();
+        });
+        services.AddSingleton<AnswerCompression>();
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<InferenceRunner>();
         services.AddSingleton<InferenceMetrics>();
@@ -71,6 +85,11 @@ internal static class InferenceServerExtensions
             context.Response.ContentType = "application/json";
             return context.Response.WriteAsync("""{"error":"Internal server error."}""", context.RequestAborted);
         }));
+
+        app.UseStatusCodePages(V2StatusCodePages.WriteAsync);
+        // The gate first: it refuses what the decompression would pass on still compressed.
+        app.UseMiddleware<RequestEncodingGate>();
+        app.UseRequestDecompression();
 
         app.MapServerApi();
         app.MapModelApi();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace ModelPlatform.SampleInference.Protocol;
@@ -10,17 +11,22 @@ internal sealed record RequestedOutput(string Name, bool Binary);
 
 /// <summary>
 /// A parsed inference request. It keeps the parsed JSON document alive (inputs' data and the
-/// parameters point into it), so it is disposed once the response is written.
+/// parameters point into it), and the pooled text it was parsed from when the parser had to quote
+/// bare NaN or Infinity words, so it is disposed once the response is written.
 /// </summary>
 internal sealed class InferenceRequest(
     JsonDocument document,
-    string? id,
+    byte[]? rewrittenJson,
+    string id,
     JsonElement? parameters,
     IReadOnlyList<RequestInput> inputs,
     IReadOnlyList<RequestedOutput>? outputs,
     bool binaryOutputs) : IDisposable
 {
-    public string? Id { get; } = id;
+    private byte[]? _rewrittenJson = rewrittenJson;
+
+    /// <summary>The request's <c>id</c>, empty when it had none: the response always carries one.</summary>
+    public string Id { get; } = id;
 
     /// <summary>Request parameters, echoed in the response less the binary extension's own.</summary>
     public JsonElement? Parameters { get; } = parameters;
@@ -33,5 +39,12 @@ internal sealed class InferenceRequest(
     /// <summary><c>parameters.binary_data_output</c>: every output in binary unless it says otherwise.</summary>
     public bool BinaryOutputs { get; } = binaryOutputs;
 
-    public void Dispose() => document.Dispose();
+    public void Dispose()
+    {
+        document.Dispose();
+        if (Interlocked.Exchange(ref _rewrittenJson, null) is { } rewritten)
+        {
+            ArrayPool<byte>.Shared.Return(rewritten);
+        }
+    }
 }

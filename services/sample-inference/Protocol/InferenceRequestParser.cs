@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace ModelPlatform.SampleInference.Protocol;
@@ -32,28 +33,60 @@ internal static class InferenceRequestParser
             binary = body[(int)length..];
         }
 
-        JsonDocument document;
+        var document = ParseDocument(json, out var rewritten);
         try
         {
-            document = JsonDocument.Parse(json, DocumentOptions);
-        }
-        catch (JsonException ex)
-        {
-            throw InferenceProtocolException.BadRequest($"Malformed JSON in the request: {ex.Message}");
-        }
-
-        try
-        {
-            return Read(document, binary);
+            return Read(document, binary, rewritten);
         }
         catch
         {
             document.Dispose();
+            if (rewritten is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rewritten);
+            }
+
             throw;
         }
     }
 
-    private static InferenceRequest Read(JsonDocument document, ReadOnlyMemory<byte> binary)
+    /// <summary>
+    /// Parses the JSON part. Only when that fails does it look for bare <c>NaN</c> and
+    /// <c>Infinity</c> words and parse again with them quoted (<paramref name="rewritten"/> then holds
+    /// the text the document points into).
+    /// </summary>
+    private static JsonDocument ParseDocument(ReadOnlyMemory<byte> json, out byte[]? rewritten)
+    {
+        rewritten = null;
+        try
+        {
+            return JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            rewritten = NonFiniteLiterals.Quote(json.Span, out var length);
+            if (rewritten is null)
+            {
+                throw Malformed(ex);
+            }
+
+            try
+            {
+                return JsonDocument.Parse(rewritten.AsMemory(0, length), DocumentOptions);
+            }
+            catch (JsonException again)
+            {
+                ArrayPool<byte>.Shared.Return(rewritten);
+                rewritten = null;
+                throw Malformed(again);
+            }
+        }
+    }
+
+    private static InferenceProtocolException Malformed(JsonException ex) =>
+        InferenceProtocolException.BadRequest($"Malformed JSON in the request: {ex.Message}");
+
+    private static InferenceRequest Read(JsonDocument document, ReadOnlyMemory<byte> binary, byte[]? rewritten)
     {
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -106,7 +139,7 @@ internal static class InferenceRequestParser
             outputs = [.. outputsElement.EnumerateArray().Select((element, index) => ReadOutput(element, index, binaryOutputs))];
         }
 
-        return new InferenceRequest(document, id, parameters, inputs, outputs, binaryOutputs);
+        return new InferenceRequest(document, rewritten, id ?? string.Empty, parameters, inputs, outputs, binaryOutputs);
     }
 
     private static RequestInput ReadInput(JsonElement element, int index, ReadOnlyMemory<byte> binary, ref int offset)

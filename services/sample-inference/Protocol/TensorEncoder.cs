@@ -167,7 +167,11 @@ internal static class TensorEncoder
 
     private static void WriteFloat(Utf8JsonWriter writer, double value)
     {
-        if (double.IsFinite(value))
+        if (value == 0 && double.IsNegative(value))
+        {
+            WriteNegativeZero(writer);
+        }
+        else if (double.IsFinite(value))
         {
             writer.WriteNumberValue(value);
         }
@@ -179,7 +183,11 @@ internal static class TensorEncoder
 
     private static void WriteFloat(Utf8JsonWriter writer, float value)
     {
-        if (float.IsFinite(value))
+        if (value == 0 && float.IsNegative(value))
+        {
+            WriteNegativeZero(writer);
+        }
+        else if (float.IsFinite(value))
         {
             writer.WriteNumberValue(value);
         }
@@ -188,4 +196,8 @@ internal static class TensorEncoder
             writer.WriteStringValue(float.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
         }
     }
+
+    // Utf8JsonWriter writes -0.0 as "-0", which most JSON readers (Python's json among them) take for
+    // the integer 0 and so lose the sign; "-0.0" is a float everywhere.
+    private static void WriteNegativeZero(Utf8JsonWriter writer) => writer.WriteRawValue("-0.0"u8, skipInputValidation: true);
 }
