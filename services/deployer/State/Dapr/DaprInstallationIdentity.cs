@@ -1,5 +1,3 @@
-using Dapr;
-
 namespace ModelPlatform.Deployer.State.Dapr;
 
 /// <summary>The installation id under one key of the deployer's state store, written only if the key is not there yet.</summary>
@@ -19,14 +17,11 @@ internal sealed class DaprInstallationIdentity(DaprState state) : IInstallationI
                 return id;
             }
 
-            try
+            // No ETag: the write only creates, so two deployers starting together keep one id; the
+            // one that loses reads the winner's.
+            if (!await state.TryTransactAsync([state.Upsert(Key, InstallationIds.New(), etag: null)], cancellationToken) && attempt >= MaxAttempts)
             {
-                // No ETag: the write only creates, so two deployers starting together keep one id.
-                await state.TransactAsync([state.Upsert(Key, InstallationIds.New(), etag: null)], cancellationToken);
-            }
-            catch (DaprException) when (attempt < MaxAttempts)
-            {
-                // Someone else wrote it first: read theirs.
+                throw new StoreUnavailableException($"The installation id under '{Key}' could not be written or read after {MaxAttempts} attempts.");
             }
         }
     }
