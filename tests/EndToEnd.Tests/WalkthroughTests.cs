@@ -35,7 +35,7 @@ public sealed partial class WalkthroughTests(SuiteFixture suite) : IClassFixture
         (new Regex(@"/v2/models/resnet18\s*$"), "\"Input247\""),
         (new Regex(@"/v2/models/resnet18/infer\b"), "\"outputs\""),
         (new Regex(@"^(?!.*x-model-variant).*-X POST \S+/v2/models/resnet/infer\b"), "HTTP/1.1 200"),
-        (new Regex(@"x-model-variant: canary.*/v2/models/resnet/infer\b"), "x-model-variant: canary"),
+        (new Regex(@"/v2/models/resnet/infer\b.*x-model-variant: canary"), "x-model-variant: canary"),
         (new Regex(@"-X POST \S+/v1/deployments\s"), "\"name\":\"resnet\""),
         (new Regex(@"/v1/deployments/resnet/logs\b"), "Model 'resnet' loaded"),
         (new Regex(@"/metrics \| grep gateway_requests_total"), "gateway_requests_total{"),
