@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelPlatform.AppHost;
 using ModelPlatform.Contracts;
@@ -15,8 +16,11 @@ var deployer = builder.AddProject<Projects.ModelPlatform_Deployer>("deployer")
     .WithHttpEndpoint(port: 5100, name: "http", isProxied: false)
     .WithEnvironment("Deployer__DataDirectory", data)
     .WithEnvironment("Deployer__PublicUrl", "http://127.0.0.1:5000")
-    .WithEnvironment("Deployer__ModelRoots__0", Path.GetDirectoryName(QuickstartModel.BundledModelPath)!)
     .WithHttpHealthCheck("/readyz");
+foreach (var (key, value) in DeployerSettings.Environment(builder.Configuration, Path.GetDirectoryName(QuickstartModel.BundledModelPath)!, tokenFile))
+{
+    deployer.WithEnvironment(key, value);
+}
 
 var gateway = builder.AddProject<Projects.ModelPlatform_Gateway>("gateway")
     .WithHttpEndpoint(port: 5000, name: "http", isProxied: false)
@@ -25,11 +29,16 @@ var gateway = builder.AddProject<Projects.ModelPlatform_Gateway>("gateway")
     .WithHttpHealthCheck("/readyz")
     .WaitFor(deployer);
 
-builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, async (ready, cancellationToken) =>
+// On the deployer's readiness, not the gateway's: a gateway that never gets ready (refused by the
+// deployer, say) is then reported with its reason instead of leaving the quickstart silent.
+builder.Eventing.Subscribe<ResourceReadyEvent>(deployer.Resource, (ready, cancellationToken) =>
 {
     var logger = ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Quickstart");
-    await QuickstartModel.DeployAsync(
-        new Uri("http://127.0.0.1:5100/"), new Uri("http://127.0.0.1:5000/"), tokenFile, logger, cancellationToken);
+    var stopping = ready.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+    // Not awaited: Aspire starts what waits for the deployer (the gateway) only after its ready handlers.
+    _ = QuickstartModel.RunAsync(
+        new QuickstartTarget(new Uri("http://127.0.0.1:5100/"), new Uri("http://127.0.0.1:5000/"), tokenFile), logger, stopping);
+    return Task.CompletedTask;
 });
 
 builder.Build().Run();

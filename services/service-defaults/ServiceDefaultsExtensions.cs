@@ -54,7 +54,16 @@ public static class ServiceDefaultsExtensions
         });
 
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
+            .ConfigureResource(resource =>
+            {
+                // The name and instance a launcher gives (the app host; the deployer, per deployment,
+                // variant and replica) are what the dashboard files telemetry under: the
+                // application's own name is only the fallback, and AddService would overwrite both.
+                if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]))
+                {
+                    resource.AddService(builder.Environment.ApplicationName);
+                }
+            })
             .WithMetrics(metrics =>
             {
                 metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter(meterNames).AddPrometheusExporter();
@@ -76,7 +85,9 @@ public static class ServiceDefaultsExtensions
                     .AddAspNetCoreInstrumentation(options =>
                         // Probes and scrapes would drown the traces that matter.
                         options.Filter = context => !IsInfrastructurePath(context.Request.Path))
-                    .AddHttpClientInstrumentation())
+                    // The probing side too: the gateway's and the deployer's checks of each replica.
+                    .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request =>
+                        request.RequestUri is not { IsAbsoluteUri: true } uri || !IsInfrastructurePath(new PathString(uri.AbsolutePath))))
                 .UseOtlpExporter();
         }
 

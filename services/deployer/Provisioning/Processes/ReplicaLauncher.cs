@@ -56,7 +56,10 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         start.Environment["Inference__BindAddress"] = "127.0.0.1";
         // The user's env may choose the provider and threads; the address is not theirs to choose.
         start.Environment.TryAdd("Inference__ExecutionProvider", variant.Resources?.Gpu > 0 ? "Cuda" : "Cpu");
+        // The dashboard files telemetry by service name and instance: each replica under its deployment and variant.
         start.Environment["OTEL_SERVICE_NAME"] = $"{replicaSet.Deployment}-{replicaSet.Variant}";
+        start.Environment["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={replicaSet.Deployment}-{replicaSet.Variant}-{Path.GetFileNameWithoutExtension(logPath)}," +
+            $"service.namespace={replicaSet.Deployment},modelplatform.deployment={replicaSet.Deployment},modelplatform.variant={replicaSet.Variant}";
         if (IntraOpThreads(variant.Resources?.Cpu) is { } threads)
         {
             start.Environment.TryAdd("Inference__IntraOpThreads", threads.ToString(CultureInfo.InvariantCulture));
