@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Api;
+using ModelPlatform.Deployer.Changes;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
@@ -20,7 +22,6 @@ internal static class DeployerExtensions
     public static WebApplicationBuilder AddDeployer(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:5100");
@@ -32,12 +33,15 @@ internal static class DeployerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeployerOptions>, DeployerOptionsValidator>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeployerOptions>>(
+            (kestrel, deployer) => kestrel.Limits.MaxRequestBodySize = deployer.Value.MaxRequestBodySize);
         services.AddSingleton(TimeProvider.System);
         services.AddDeployerSecurity();
         services.AddOpenApi(openApi =>
         {
             openApi.AddDocumentTransformer<BearerSecurityTransformer>();
             openApi.AddOperationTransformer<BearerSecurityTransformer>();
+            openApi.AddOperationTransformer<DeploymentExamples>();
         });
         services.AddExceptionHandler<StoreFailureExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -58,7 +62,8 @@ internal static class DeployerExtensions
 
         services.AddSingleton<RouteTableService>();
         services.AddSingleton<DeploymentCoordinator>();
-        services.AddSingleton<DeploymentDescriber>();
+        services.AddSingleton<DeploymentStatusBuilder>();
+        services.AddSingleton<DeploymentChanges>();
         services.AddSingleton<ModelRoots>();
         services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));
         services.AddSingleton<DeploymentValidator>();

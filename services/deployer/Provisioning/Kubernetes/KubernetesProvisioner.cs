@@ -95,8 +95,7 @@ internal sealed partial class KubernetesProvisioner(
 
     public async Task<ReplicaSetReadiness> WaitUntilReadyAsync(string replicaSet, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var deadline = new ChangeDeadline(timeout, cancellationToken);
         var rollout = new DeploymentRollout(false, null, "not observed yet");
         while (true)
         {
@@ -119,11 +118,7 @@ internal sealed partial class KubernetesProvisioner(
                 return new ReplicaSetReadiness(rollout.Ready, rollout.Failure);
             }
 
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            if (!await deadline.WaitAsync(changed))
             {
                 return new ReplicaSetReadiness(false, $"{rollout.Progress} after {timeout.TotalSeconds:F0} s");
             }
