@@ -1,7 +1,7 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using ModelPlatform.Contracts;
-using System.Diagnostics;
 using ModelPlatform.Deployer.Audit;
 using ModelPlatform.Deployer.Changes;
 using ModelPlatform.Deployer.Domain;
