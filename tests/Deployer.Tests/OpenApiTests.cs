@@ -75,9 +75,11 @@ public sealed class OpenApiTests(DeployerFixture deployer) : IClassFixture<Deplo
 
         var promote = Assert.Single(Examples(paths["/v1/deployments/{name}/promote"]!["post"]!));
         await SendAsync(HttpMethod.Post, $"/v1/deployments/{name}/promote", promote);
-        await deployer.WaitForAsync(name, d => d.Canary is null && d.Status.ObservedRevision == d.Status.Revision && d.Status.Phase == DeploymentPhase.Ready, cancellationToken: Ct);
-        (await deployer.Client.DeleteAsync($"/v1/deployments/{name}", Ct)).Dispose();
-        await deployer.WaitForGoneAsync(name, Ct);
+        var promoted = await deployer.GetAsync(name, Ct);
+        Assert.Null(promoted!.Canary);
+        Assert.Equal((3, "candidate"), (promoted.Stable.Replicas, promoted.Stable.Env!["RELEASE"]));
+        using var delete = await deployer.Client.DeleteAsync($"/v1/deployments/{name}", Ct);
+        Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
     }
 
     private static IEnumerable<JsonNode> Examples(JsonNode operation)
