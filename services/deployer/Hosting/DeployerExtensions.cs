@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Api;
 using ModelPlatform.Deployer.Changes;
@@ -33,8 +33,6 @@ internal static class DeployerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeployerOptions>, DeployerOptionsValidator>();
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeployerOptions>>(
-            (kestrel, deployer) => kestrel.Limits.MaxRequestBodySize = deployer.Value.MaxRequestBodySize);
         services.AddSingleton(TimeProvider.System);
         services.AddDeployerSecurity();
         services.AddOpenApi(openApi =>
@@ -79,6 +77,18 @@ internal static class DeployerExtensions
 
     public static WebApplication MapDeployerApi(this WebApplication app)
     {
+        // Per request rather than on Kestrel's options, which the server reads when the app is built,
+        // before options are validated; by the first request they are.
+        var options = app.Services.GetRequiredService<IOptions<DeployerOptions>>();
+        app.Use((context, next) =>
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
+            {
+                body.MaxRequestBodySize = options.Value.MaxRequestBodySize;
+            }
+
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
