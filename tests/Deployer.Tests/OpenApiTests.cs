@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ModelPlatform.Contracts;
 using ModelPlatform.Testing;
 
 namespace ModelPlatform.Deployer.Tests;
@@ -49,6 +51,49 @@ public sealed class OpenApiTests(DeployerFixture deployer) : IClassFixture<Deplo
         {
             Assert.NotNull(traffic["responses"]![status]);
         }
+    }
+
+    [Fact]
+    public async Task The_request_examples_deploy_as_they_are()
+    {
+        var document = await deployer.Client.GetFromJsonAsync<JsonObject>("/openapi/v1.json", Ct);
+        var paths = document!["paths"]!;
+
+        var create = Assert.Single(Examples(paths["/v1/deployments"]!["post"]!));
+        var name = create["name"]!.GetValue<string>();
+        Assert.DoesNotContain("null", create.ToJsonString(), StringComparison.Ordinal);
+        await SendAsync(HttpMethod.Post, "/v1/deployments", create);
+        var ready = await deployer.WaitForReadyAsync(name, Ct);
+        Assert.Equal(2, ready.Status.Variants[VariantNames.Stable].ReadyReplicas);
+
+        var addCanary = Assert.Single(Examples(paths["/v1/deployments/{name}"]!["put"]!));
+        await SendAsync(HttpMethod.Put, $"/v1/deployments/{name}", addCanary);
+        foreach (var traffic in Examples(paths["/v1/deployments/{name}/traffic"]!["put"]!))
+        {
+            await SendAsync(HttpMethod.Put, $"/v1/deployments/{name}/traffic", traffic);
+        }
+
+        var promote = Assert.Single(Examples(paths["/v1/deployments/{name}/promote"]!["post"]!));
+        await SendAsync(HttpMethod.Post, $"/v1/deployments/{name}/promote", promote);
+        var promoted = await deployer.GetAsync(name, Ct);
+        Assert.Null(promoted!.Canary);
+        Assert.Equal((3, "candidate"), (promoted.Stable.Replicas, promoted.Stable.Env!["RELEASE"]));
+        using var delete = await deployer.Client.DeleteAsync($"/v1/deployments/{name}", Ct);
+        Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+    }
+
+    private static IEnumerable<JsonNode> Examples(JsonNode operation)
+    {
+        var examples = operation["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject();
+        Assert.NotEmpty(examples);
+        return examples.Select(example => example.Value!["value"]!);
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, JsonNode body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        using var response = await deployer.Client.SendAsync(request, Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{method} {path} {body.ToJsonString()}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class StartupValidationTests : IAsyncLifetime
     [InlineData("Deployer__Auth__Tokens__0__Sha256", "the-token-itself", "Deployer:Auth:Tokens:0:Sha256 must be the token's SHA-256 as 64 hex digits")]
     [InlineData("Deployer__Processes__ProbeInterval", "00:00:00.001", "Deployer:Processes:")]
     [InlineData("Deployer__RateLimit__Burst", "0", "Deployer:RateLimit:")]
+    [InlineData("Deployer__MaxRequestBodySize", "0", "MaxRequestBodySize")]
     public async Task A_bad_setting_stops_the_start_naming_it(string key, string value, string message)
     {
         await _deployer.StopAsync();

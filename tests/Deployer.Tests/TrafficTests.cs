@@ -55,6 +55,41 @@ public sealed class TrafficTests(DeployerFixture deployer) : IClassFixture<Deplo
     }
 
     [Fact]
+    public async Task Promote_keeps_the_stables_replica_count()
+    {
+        (await deployer.CreateAsync("capacity", deployer.ModelVariant(replicas: 2), Canary, Ct)).Dispose();
+        await deployer.WaitForReadyAsync("capacity", Ct);
+
+        using var promote = await deployer.Client.PostAsync("/v1/deployments/capacity/promote", null, Ct);
+        var promoted = await deployer.WaitForAsync("capacity", d => d.Status.ObservedRevision == 2 && d.Status.Phase == DeploymentPhase.Ready, cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, promote.StatusCode);
+        Assert.Equal(("canary", 2), (promoted.Stable.Env!["VARIANT"], promoted.Stable.Replicas));
+        Assert.Equal(2, promoted.Status.Variants[VariantNames.Stable].ReadyReplicas);
+        Assert.Equal(2, Assert.Single((await deployer.RoutesAsync(Ct)).Models, m => m.Name == "capacity").Variants.Single().Endpoints.Count);
+    }
+
+    [Fact]
+    public async Task Promote_serves_with_the_replica_count_the_request_names()
+    {
+        (await deployer.CreateAsync("rescale", deployer.ModelVariant(replicas: 2), Canary, Ct)).Dispose();
+        await deployer.WaitForReadyAsync("rescale", Ct);
+
+        using var negative = await deployer.Client.PostAsJsonAsync("/v1/deployments/rescale/promote", new { replicas = -1 }, Ct);
+        using var unknown = await deployer.Client.PostAsJsonAsync("/v1/deployments/rescale/promote", new { replica = 3 }, Ct);
+        using var promote = await deployer.Client.PostAsJsonAsync("/v1/deployments/rescale/promote", new { replicas = 3 }, Ct);
+        var promoted = await deployer.WaitForAsync("rescale", d => d.Status.ObservedRevision == 2 && d.Status.Phase == DeploymentPhase.Ready, cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
+        Assert.True((await DeployerHarness.ProblemAsync(negative, Ct))["errors"]!.AsObject().ContainsKey("replicas"));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.True((await DeployerHarness.ProblemAsync(unknown, Ct))["errors"]!.AsObject().ContainsKey("replica"));
+        Assert.Equal(HttpStatusCode.Accepted, promote.StatusCode);
+        Assert.Equal(("canary", 3), (promoted.Stable.Env!["VARIANT"], promoted.Stable.Replicas));
+        Assert.Equal(3, promoted.Status.Variants[VariantNames.Stable].ReadyReplicas);
+    }
+
+    [Fact]
     public async Task Rollback_returns_traffic_to_stable_then_stops_the_canary()
     {
         (await deployer.CreateAsync("back", deployer.ModelVariant(), Canary, Ct)).Dispose();

@@ -1,5 +1,6 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using ModelPlatform.Deployer.State;
+using ModelPlatform.Deployer.Changes;
 
 namespace ModelPlatform.Deployer.Api;
 
@@ -29,7 +30,7 @@ internal static class DeploymentResults
     /// well-formed (not 400), no state of this deployment conflicts with it (not 409), and waiting
     /// does not help (not 429); only deleting a deployment or raising the quota does.
     /// </summary>
-    public static ProblemHttpResult QuotaExceeded(QuotaExceededException quota) => TypedResults.Problem(
+    public static ProblemHttpResult QuotaExceeded(ChangeResult.QuotaExceeded quota) => TypedResults.Problem(
         statusCode: StatusCodes.Status403Forbidden,
         type: QuotaExceededType,
         title: "Deployment quota exceeded",
@@ -39,13 +40,33 @@ internal static class DeploymentResults
             ["quota"] = new Dictionary<string, object?> { ["name"] = "Deployer:MaxDeployments", ["limit"] = quota.Limit, ["used"] = quota.Used },
         });
 
-    public static string ETag(long generation) => $"\"{generation}\"";
+    public static string ETag(long generation) => string.Create(CultureInfo.InvariantCulture, $"\"{generation}\"");
 
-    /// <summary>Whether the request's If-Match (if any) names the current ETag.</summary>
-    public static bool IfMatchHolds(HttpRequest request, long generation)
+    /// <summary>The revisions the request's If-Match (if any) names; a tag that is not one of ours names none.</summary>
+    public static RevisionCondition IfMatch(HttpRequest request)
     {
         var ifMatch = request.Headers.IfMatch;
-        return ifMatch.Count == 0 || ifMatch.Any(value =>
-            value is not null && (value.Trim() == "*" || value.Split(',').Any(tag => tag.Trim() == ETag(generation))));
+        if (ifMatch.Count == 0)
+        {
+            return RevisionCondition.None;
+        }
+
+        if (ifMatch.Any(value => value?.Trim() == "*"))
+        {
+            return RevisionCondition.AnyRevision;
+        }
+
+        return RevisionCondition.OneOf(ifMatch
+            .SelectMany(value => (value ?? string.Empty).Split(','))
+            .Select(tag => Revision(tag.Trim()))
+            .OfType<long>());
     }
+
+    /// <summary>The revision of an ETag as <see cref="ETag"/> writes it (strong, quoted, the number as written).</summary>
+    private static long? Revision(string tag) =>
+        tag.Length > 2 && tag[0] == '"' && tag[^1] == '"' &&
+        long.TryParse(tag.AsSpan(1, tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var revision) &&
+        ETag(revision) == tag
+            ? revision
+            : null;
 }

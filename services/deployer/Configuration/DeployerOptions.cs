@@ -68,6 +68,10 @@ public sealed class DeployerOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The largest request body the API reads, in bytes; larger ones get 413.</summary>
+    [Range(typeof(long), "1024", "67108864")]
+    public long MaxRequestBodySize { get; set; } = 1024 * 1024;
+
     /// <summary>How long a store write waits for another writer's lock before its request fails with 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan StoreBusyTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -8,7 +8,7 @@ namespace ModelPlatform.Deployer.Domain;
 /// <summary>Comparing variant specs, and naming the replica set that runs one.</summary>
 internal static class Specs
 {
-    private static readonly JsonSerializerOptions Canonical = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Canonical = Common.StoredJson.Options;
 
     public static bool Same(VariantSpec? a, VariantSpec? b) =>
         a is null || b is null ? a is null && b is null : Fingerprint(a, includeReplicas: true) == Fingerprint(b, includeReplicas: true);

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Api;
+using ModelPlatform.Deployer.Changes;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
@@ -20,7 +22,6 @@ internal static class DeployerExtensions
     public static WebApplicationBuilder AddDeployer(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:5100");
@@ -38,6 +39,7 @@ internal static class DeployerExtensions
         {
             openApi.AddDocumentTransformer<BearerSecurityTransformer>();
             openApi.AddOperationTransformer<BearerSecurityTransformer>();
+            openApi.AddOperationTransformer<DeploymentExamples>();
         });
         services.AddExceptionHandler<StoreFailureExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -58,7 +60,8 @@ internal static class DeployerExtensions
 
         services.AddSingleton<RouteTableService>();
         services.AddSingleton<DeploymentCoordinator>();
-        services.AddSingleton<DeploymentDescriber>();
+        services.AddSingleton<DeploymentStatusBuilder>();
+        services.AddSingleton<DeploymentChanges>();
         services.AddSingleton<ModelRoots>();
         services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));
         services.AddSingleton<DeploymentValidator>();
@@ -74,6 +77,18 @@ internal static class DeployerExtensions
 
     public static WebApplication MapDeployerApi(this WebApplication app)
     {
+        // Per request rather than on Kestrel's options, which the server reads when the app is built,
+        // before options are validated; by the first request they are.
+        var options = app.Services.GetRequiredService<IOptions<DeployerOptions>>();
+        app.Use((context, next) =>
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
+            {
+                body.MaxRequestBodySize = options.Value.MaxRequestBodySize;
+            }
+
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -73,8 +73,7 @@ internal sealed partial class RouteTableService : IDisposable
     /// <summary>Answers as soon as the version differs from <paramref name="after"/>, or with the current table when the wait times out.</summary>
     public async Task<RouteTable> WaitForChangeAsync(long after, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var deadline = new ChangeDeadline(timeout, cancellationToken);
         while (true)
         {
             var changed = _changed.Changed;
@@ -85,11 +84,7 @@ internal sealed partial class RouteTableService : IDisposable
                 return current;
             }
 
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            if (!await deadline.WaitAsync(changed))
             {
                 return Current;
             }

@@ -76,6 +76,29 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         return errors.ToDictionary();
     }
 
+    /// <summary>A promote's optional body: a replica count the promoted canary may serve with.</summary>
+    public Dictionary<string, string[]> ValidatePromotion(PromoteRequest? request, VariantSpec canary)
+    {
+        ArgumentNullException.ThrowIfNull(canary);
+        var errors = new Errors();
+        var max = options.Value.MaxReplicas;
+        if (request?.Replicas is not { } replicas)
+        {
+            return errors.ToDictionary();
+        }
+
+        if (replicas < 0 || replicas > max)
+        {
+            errors.Add("replicas", $"must be between 0 and {max}.");
+        }
+        else if (canary is { MinReplicas: { } min, MaxReplicas: { } most } && (replicas < min || replicas > most))
+        {
+            errors.Add("replicas", $"is the count the canary's autoscaler starts from and must lie between its minReplicas ({min}) and maxReplicas ({most}).");
+        }
+
+        return errors.ToDictionary();
+    }
+
     private static void ValidateTraffic(TrafficRequest traffic, bool hasCanary, Errors errors)
     {
         if (traffic.Canary is < 0 or > 100)

@@ -15,9 +15,12 @@ internal sealed class ModelRoots
 
     public ModelRoots(IOptions<DeployerOptions> options, ReplicaLauncher launcher)
     {
-        var bundled = Path.Combine(Path.GetDirectoryName(launcher.ServerPath)!, "models");
-        Folders = [.. options.Value.ModelRoots.Append(bundled).Select(root => RealPath(root)).Distinct(StringComparer.Ordinal)];
+        BundledFolder = Path.Combine(Path.GetDirectoryName(launcher.ServerPath)!, "models");
+        Folders = [.. options.Value.ModelRoots.Append(BundledFolder).Select(root => RealPath(root)).Distinct(StringComparer.Ordinal)];
     }
+
+    /// <summary>The reference server's bundled models folder (the bundled ResNet18 is there).</summary>
+    public string BundledFolder { get; }
 
     /// <summary>The roots, as real paths.</summary>
     public IReadOnlyList<string> Folders { get; }

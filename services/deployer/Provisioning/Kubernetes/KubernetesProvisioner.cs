@@ -114,8 +114,7 @@ internal sealed partial class KubernetesProvisioner(
 
     public async Task<ReplicaSetReadiness> WaitUntilReadyAsync(string replicaSet, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var deadline = new ChangeDeadline(timeout, cancellationToken);
         var rollout = new DeploymentRollout(false, null, "not observed yet");
         while (true)
         {
@@ -144,15 +143,9 @@ internal sealed partial class KubernetesProvisioner(
                 return new ReplicaSetReadiness(false, stuck);
             }
 
-            try
-            {
-                // A pod stuck but not for long enough yet is looked at again when it will have been.
-                await (recheck is { } after ? changed.WaitAsync(after, time, deadline.Token) : changed.WaitAsync(deadline.Token));
-            }
-            catch (TimeoutException)
-            {
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            // A pod stuck but not for long enough yet is looked at again when it will have been.
+            var wake = recheck is { } after ? Task.WhenAny(changed, Task.Delay(after, time, cancellationToken)) : changed;
+            if (!await deadline.WaitAsync(wake))
             {
                 return new ReplicaSetReadiness(false, $"{rollout.Progress} after {timeout.TotalSeconds:F0} s");
             }

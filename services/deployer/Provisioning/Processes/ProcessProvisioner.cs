@@ -123,8 +123,7 @@ internal sealed partial class ProcessProvisioner(
 
     public async Task<ReplicaSetReadiness> WaitUntilReadyAsync(string replicaSet, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var deadline = new ChangeDeadline(timeout, cancellationToken);
         while (true)
         {
             Task changed;
@@ -149,11 +148,7 @@ internal sealed partial class ProcessProvisioner(
                 }
             }
 
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            if (!await deadline.WaitAsync(changed))
             {
                 var observation = Observe(replicaSet);
                 return new ReplicaSetReadiness(false,

@@ -15,7 +15,7 @@ namespace ModelPlatform.Deployer.State.Sqlite;
 /// </summary>
 internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = Common.StoredJson.Options;
 
     public async Task<StoredDeployment> CreateAsync(DeploymentRecord record, AuditDraft entry, int maxDeployments, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace ModelPlatform.Deployer.State.Sqlite;
 /// <summary>Deployments in SQLite, one row each; the ETag is a row version compared in the UPDATE itself.</summary>
 internal sealed class SqliteDeploymentStore(SqliteDatabase database) : IDeploymentStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = Common.StoredJson.Options;
 
     public async Task<StoredDeployment?> GetAsync(string name, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace ModelPlatform.Deployer.State.Sqlite;
 /// <summary>The replica registry in the embedded SQLite file.</summary>
 internal sealed class SqliteReplicaRegistry(SqliteDatabase database) : IReplicaRegistry
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = Common.StoredJson.Options;
 
     public async Task SaveAsync(RegisteredReplica replica, CancellationToken cancellationToken)
     {

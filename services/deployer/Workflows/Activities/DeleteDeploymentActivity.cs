@@ -19,22 +19,15 @@ internal sealed class DeleteDeploymentActivity(IDeploymentStore store, IAuditLog
             await audit.SettleAsync(uid, input.Generation, new AuditOutcome(AuditOutcomes.Succeeded, null, time.GetUtcNow()), CancellationToken.None);
         }
 
-        for (var attempt = 0; attempt < 20; attempt++)
+        await ConflictRetry.RunAsync(async () =>
         {
-            if (await store.GetAsync(input.Deployment, CancellationToken.None) is not { Record.Deleting: true } stored)
-            {
-                break;
-            }
-
-            try
+            if (await store.GetAsync(input.Deployment, CancellationToken.None) is { Record.Deleting: true } stored)
             {
                 await store.DeleteAsync(input.Deployment, stored.ETag, CancellationToken.None);
-                break;
             }
-            catch (ConcurrencyException)
-            {
-            }
-        }
+
+            return true;
+        });
 
         await routes.RefreshAsync(CancellationToken.None);
         return true;

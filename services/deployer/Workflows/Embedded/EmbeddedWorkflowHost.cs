@@ -21,7 +21,7 @@ internal sealed partial class EmbeddedWorkflowHost(
     IOptions<DeployerOptions> options,
     ILogger<EmbeddedWorkflowHost> logger) : IWorkflowScheduler, IHostedService, IDisposable
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static readonly JsonSerializerOptions Json = Common.StoredJson.Options;
 
     private readonly ConcurrentDictionary<string, Task<WorkflowOutcome>> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Instance, string Event), ConcurrentQueue<string?>> _events = new();

@@ -10,9 +10,9 @@ namespace ModelPlatform.Deployer.Status;
 /// Turns a stored record into what the API shows, with the status observed now: the replicas'
 /// readiness comes from the provisioner, not from what the last workflow hoped.
 /// </summary>
-internal sealed class DeploymentDescriber(IReplicaProvisioner provisioner, IOptions<DeployerOptions> options)
+internal sealed class DeploymentStatusBuilder(IReplicaProvisioner provisioner, IOptions<DeployerOptions> options)
 {
-    public Deployment Describe(DeploymentRecord record)
+    public Deployment Build(DeploymentRecord record)
     {
         var variants = new Dictionary<string, VariantStatus>(StringComparer.Ordinal)
         {
