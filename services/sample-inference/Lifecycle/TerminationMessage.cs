@@ -10,12 +10,16 @@ internal static class TerminationMessage
 {
     public const string Variable = "TERMINATION_MESSAGE_PATH";
 
-    /// <summary>Writes <paramref name="reason"/>; returns false, so it can sit in an exception filter that lets the exception go on.</summary>
-    public static bool Write(string reason)
+    /// <summary>A start-up that throws (a setting out of range, a port taken) leaves its reason too.</summary>
+    public static void WriteOnUnhandledException() =>
+        AppDomain.CurrentDomain.UnhandledException += (_, args) =>
+            Write(args.ExceptionObject is Exception exception ? exception.Message : args.ExceptionObject.ToString() ?? "unhandled exception");
+
+    public static void Write(string reason)
     {
         if (Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } path)
         {
-            return false;
+            return;
         }
 
         try
@@ -26,7 +30,5 @@ internal static class TerminationMessage
         {
             // The reason is in the log too; a message that cannot be written must not hide it.
         }
-
-        return false;
     }
 }
