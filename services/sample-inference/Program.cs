@@ -1,5 +1,8 @@
 using ModelPlatform.SampleInference.Hosting;
+using ModelPlatform.SampleInference.Lifecycle;
 using ModelPlatform.ServiceDefaults;
+
+TerminationMessage.WriteOnUnhandledException();
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 

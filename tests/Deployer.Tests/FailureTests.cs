@@ -15,6 +15,8 @@ public sealed class FailureTests(DeployerFixture deployer) : IClassFixture<Deplo
         var ready = await deployer.WaitForReadyAsync("crash", Ct);
         var endpoint = Assert.Single(ready.Status.Variants[VariantNames.Stable].Endpoints);
         var pid = Assert.Single(deployer.Replicas("crash"));
+        // Logs are read by people and shown in status: replicas are told not to colour them.
+        Assert.Equal("Disabled", ReplicaProcesses.EnvironmentValue(pid, "Logging__Console__FormatterOptions__ColorBehavior"));
 
         ReplicaProcesses.Kill(pid);
         var degraded = await deployer.WaitForAsync("crash", d => d.Status.Phase == DeploymentPhase.Degraded, cancellationToken: Ct);
@@ -67,6 +69,9 @@ public sealed class FailureTests(DeployerFixture deployer) : IClassFixture<Deplo
         var condition = Assert.Single(failed.Status.Conditions, c => c.Type == "Ready");
         Assert.Equal("False", condition.Status);
         Assert.Contains("exited with code 3 (the model failed to load)", condition.Message, StringComparison.Ordinal);
+        // The cause itself, as the replica wrote it in its termination message, not just its exit code.
+        Assert.Contains("Protobuf parsing failed", condition.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', condition.Message);
         Assert.DoesNotContain((await deployer.RoutesAsync(Ct)).Models, m => m.Name == "broken");
 
         // Fixing the model is a new revision that recovers.

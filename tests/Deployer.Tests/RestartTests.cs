@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using ModelPlatform.Contracts;
 
 using ModelPlatform.Testing;
@@ -30,6 +31,36 @@ public sealed class RestartTests : IAsyncLifetime
         Assert.Equal(pids, _deployer.Replicas("adopt").Order());
         Assert.Equal(before.Status.Variants[VariantNames.Stable].Endpoints.Order(), after.Status.Variants[VariantNames.Stable].Endpoints.Order());
         Assert.Equal(2, (await _deployer.RoutesAsync(Ct)).Models.Single().Variants.Single().Endpoints.Count);
+    }
+
+    [Fact]
+    public async Task A_replica_started_but_never_registered_by_a_crashed_deployer_is_stopped_at_the_next_start()
+    {
+        (await _deployer.CreateAsync("stray", cancellationToken: Ct)).Dispose();
+        await _deployer.WaitForReadyAsync("stray", Ct);
+        var stray = Assert.Single(_deployer.Replicas("stray"));
+
+        // The crash came between starting the replica and registering it.
+        await _deployer.KillAsync();
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_deployer.DataDirectory, "deployer.db")};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM replicas";
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        await _deployer.StartAsync();
+        await _deployer.WaitForReadyAsync("stray", Ct);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (ReplicaProcesses.IsAlive(stray) && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.False(ReplicaProcesses.IsAlive(stray), "the unregistered replica still runs");
+        Assert.NotEqual(stray, Assert.Single(_deployer.Replicas("stray")));
     }
 
     [Fact]

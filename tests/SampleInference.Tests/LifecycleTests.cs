@@ -71,16 +71,18 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
-    public async Task A_file_that_is_not_a_model_ends_the_process_with_code_3_and_the_reason()
+    public async Task A_file_that_is_not_a_model_ends_the_process_with_code_3_and_the_reason_in_the_log_and_the_termination_message()
     {
         var path = Path.Combine(_models, "broken.onnx");
+        var message = Path.Combine(_models, "termination-message");
         await File.WriteAllTextAsync(path, "this is not a protobuf", Ct);
-        await using var server = Start(path, "broken");
+        await using var server = Start(path, "broken", ("TERMINATION_MESSAGE_PATH", message));
 
         var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(3, exitCode);
         Assert.Contains("'broken' failed to load", server.Output, StringComparison.Ordinal);
+        Assert.Contains("Protobuf parsing failed", await File.ReadAllTextAsync(message, Ct), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -88,12 +90,14 @@ public sealed class LifecycleTests : IDisposable
     [InlineData("https://example.invalid/model.onnx", "scheme 'https' is not supported")]
     public async Task A_model_uri_that_cannot_be_served_fails_the_start_saying_why(string uri, string expected)
     {
-        await using var server = Start(uri, "missing");
+        var message = Path.Combine(_models, "termination-message");
+        await using var server = Start(uri, "missing", ("TERMINATION_MESSAGE_PATH", message));
 
         var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(expected, server.Output, StringComparison.Ordinal);
+        Assert.Contains(expected, await File.ReadAllTextAsync(message, Ct), StringComparison.Ordinal);
     }
 
     private static JsonObject Counting(float x, long iterations) => V2Requests.Request(

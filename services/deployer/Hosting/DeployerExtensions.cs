@@ -56,6 +56,7 @@ internal static class DeployerExtensions
         services.AddRuntime(runtime);
         // The launcher also knows where the reference server's bundled models are, which validation needs with any provisioner.
         services.AddSingleton<ReplicaLauncher>();
+        services.AddSingleton<HostGpus>();
         builder.AddReplicaProvisioner();
 
         services.AddSingleton<RouteTableService>();

@@ -5,9 +5,18 @@ using ModelPlatform.Deployer.Configuration;
 namespace ModelPlatform.Deployer.Security;
 
 /// <summary>
-/// Counts invalid tokens per client address in one-minute windows; past the limit, the address is
-/// refused (even with a good token) until its window ends, so tokens cannot be guessed at speed.
+/// Counts invalid tokens per client address in one-minute windows. Past the limit, the address's
+/// further invalid tokens are answered 429 without a log line each; a valid token is never refused.
 /// </summary>
+/// <remarks>
+/// The limit does not protect the tokens: they are random 256-bit secrets, which no rate of guessing
+/// finds. What it bounds is the cost of a flood of bad tokens (one warning per attempt, a 401 body)
+/// and it tells a misconfigured client to back off. Refusing valid tokens too would add nothing to
+/// the tokens' safety and would let anyone who shares an address with a legitimate caller (a Dapr
+/// sidecar, a NAT, a proxy) lock that caller out by sending garbage, so a presented token is always
+/// checked first: checking one costs a SHA-256 and a few constant-time comparisons, less than the
+/// answer itself.
+/// </remarks>
 internal sealed class FailedAuthLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
@@ -25,12 +34,11 @@ internal sealed class FailedAuthLimiter : IDisposable
 
     public static TimeSpan Window { get; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Whether the address has used up its failures for this window.</summary>
-    public bool IsBlocked(string address) => _limiter.GetStatistics(address)?.CurrentAvailablePermits == 0;
-
-    public void RecordFailure(string address)
+    /// <summary>Records an invalid token from the address; false once the address is over its limit for this window.</summary>
+    public bool TryRecordFailure(string address)
     {
         using var lease = _limiter.AttemptAcquire(address);
+        return lease.IsAcquired;
     }
 
     public void Dispose() => _limiter.Dispose();

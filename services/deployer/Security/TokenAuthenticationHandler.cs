@@ -9,8 +9,8 @@ namespace ModelPlatform.Deployer.Security;
 /// <summary>
 /// <c>Authorization: Bearer &lt;token&gt;</c> against the token registry. Answers for itself: 401
 /// problem details with <c>WWW-Authenticate: Bearer</c> without a valid token, 403 naming the roles
-/// the operation needs, 429 with <c>Retry-After</c> for an address that presented too many invalid
-/// tokens. The token never reaches a log.
+/// the operation needs, 429 with <c>Retry-After</c> for another invalid token from an address that
+/// presented too many. The token never reaches a log.
 /// </summary>
 internal sealed partial class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -35,17 +35,18 @@ internal sealed partial class TokenAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (failures.IsBlocked(Address))
-        {
-            Context.Items[BlockedKey] = true;
-            return Task.FromResult(AuthenticateResult.Fail("Too many invalid tokens from this address."));
-        }
-
+        // The token first, the address's failures after: a valid token is never refused because
+        // others failed from the same address (see FailedAuthLimiter for why that is safe).
         const string Prefix = "Bearer ";
         var token = header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? header[Prefix.Length..].Trim() : string.Empty;
         if (token.Length == 0 || !tokens.TryAuthenticate(token, out var name, out var role))
         {
-            failures.RecordFailure(Address);
+            if (!failures.TryRecordFailure(Address))
+            {
+                Context.Items[BlockedKey] = true;
+                return Task.FromResult(AuthenticateResult.Fail("Too many invalid tokens from this address."));
+            }
+
             LogInvalidToken(Logger, Address);
             return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));
         }
@@ -60,7 +61,7 @@ internal sealed partial class TokenAuthenticationHandler(
         {
             Response.Headers.RetryAfter = ((int)FailedAuthLimiter.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many invalid tokens",
-                "This address presented too many invalid tokens; it may try again after Retry-After seconds.");
+                "This address presented too many invalid tokens; a valid token is still accepted, another invalid one not before Retry-After seconds.");
             return;
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Domain;
+using ModelPlatform.Deployer.Provisioning.Processes;
 
 namespace ModelPlatform.Deployer.Validation;
 
@@ -11,7 +12,7 @@ namespace ModelPlatform.Deployer.Validation;
 /// Checks a deployment request field by field and names every problem, keyed by the field's JSON
 /// path (<c>stable.resources.cpu</c>), so the answer is RFC 9457 problem details a client can show.
 /// </summary>
-internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options, ModelRoots roots, RegistryAllowList registries)
+internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> options, ModelRoots roots, RegistryAllowList registries, HostGpus gpus)
 {
     /// <summary>63 (a DNS label, the limit of a Kubernetes object name) less the 11 characters of a replica set's "-{hash}".</summary>
     public const int MaxNameLength = 52;
@@ -175,6 +176,11 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             {
                 errors.Add($"{path}.resources.gpu", $"must be between 0 and {settings.MaxGpus}.");
             }
+            else if (resources.Gpu > 0 && settings.Provisioner == ProvisionerKind.Processes && !gpus.Available)
+            {
+                errors.Add($"{path}.resources.gpu",
+                    $"asks for {resources.Gpu} GPU, but this machine has no NVIDIA GPU a replica could use (none of {string.Join(", ", gpus.Devices)} exists), and the embedded runtime runs replicas here. Leave gpu out to run on the CPU, or deploy where there is one.");
+            }
         }
 
         // Bounded because a replica's whole environment goes through execve, which refuses any one
@@ -197,6 +203,12 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             else if (ReservedEnv.Contains(key))
             {
                 errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, MODEL_NAME and MODEL_URI).");
+            }
+            else if (settings.Provisioner == ProvisionerKind.Processes && LoaderVariables.WhyRefused(key) is { } reason)
+            {
+                // A container is isolated from the deployer; a local process runs as its user.
+                errors.Add($"{path}.env.{key}",
+                    $"{reason}; the embedded runtime runs replicas as the deployer's own user, so env may not change what code they load (the Kubernetes provisioner allows it: a container is isolated).");
             }
 
             if (value is null || value.Length > 32 * 1024)

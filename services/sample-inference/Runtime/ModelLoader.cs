@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using ModelPlatform.SampleInference.Configuration;
+using ModelPlatform.SampleInference.Lifecycle;
 
 namespace ModelPlatform.SampleInference.Runtime;
 
 /// <summary>
 /// Loads and warms up the model in the background, so that liveness answers while a large model
-/// loads. A model that cannot load ends the process with exit code 3 and the reason in the log:
+/// loads. A model that cannot load ends the process with exit code 3 and the reason in the log
+/// (and in the termination message file, when the supervisor gave one):
 /// a supervisor (the deployer, or Kubernetes) sees the failure instead of a replica that never
 /// becomes ready.
 /// </summary>
@@ -44,6 +46,7 @@ internal sealed partial class ModelLoader(
         {
             host.SetFailed(ex.Message);
             LogLoadFailed(logger, ex, host.Name, path, ex.Message);
+            TerminationMessage.Write(ex.Message);
             Environment.ExitCode = LoadFailureExitCode;
             lifetime.StopApplication();
         }

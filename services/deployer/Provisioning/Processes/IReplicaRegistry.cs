@@ -13,5 +13,8 @@ internal interface IReplicaRegistry
     Task<IReadOnlyList<RegisteredReplica>> ListAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A replica process as registered: where it runs and what it runs.</summary>
-internal sealed record RegisteredReplica(string ReplicaSet, int Ordinal, int Pid, int Port, ReplicaSetSpec Spec);
+/// <summary>
+/// A replica process as registered: where it runs, what it runs, and which process it is
+/// (<paramref name="Identity"/>, null only for a replica registered before identities were kept).
+/// </summary>
+internal sealed record RegisteredReplica(string ReplicaSet, int Ordinal, int Pid, int Port, ReplicaSetSpec Spec, ProcessIdentity? Identity = null);

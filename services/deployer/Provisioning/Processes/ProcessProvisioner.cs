@@ -30,22 +30,40 @@ internal sealed partial class ProcessProvisioner(
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var adopted = new HashSet<int>();
             foreach (var replica in await registry.ListAsync(cancellationToken))
             {
-                if (PosixSignals.IsAlive(replica.Pid) && launcher.IsReplicaProcess(replica.Pid, _logs))
+                if (IdentifyRegistered(replica) is { } identity)
                 {
                     var set = GetOrAdd(replica.Spec);
-                    var adopted = NewReplica(set, replica.Ordinal, replica);
-                    lock (_sets)
+                    var registered = replica with { Identity = identity };
+                    if (replica.Identity is null)
                     {
-                        set.Replicas.Add(adopted);
+                        await registry.SaveAsync(registered, cancellationToken);
                     }
 
+                    lock (_sets)
+                    {
+                        set.Replicas.Add(NewReplica(set, replica.Ordinal, registered));
+                    }
+
+                    adopted.Add(replica.Pid);
                     LogAdopted(logger, replica.ReplicaSet, replica.Ordinal, replica.Pid);
                 }
                 else
                 {
                     await registry.RemoveAsync(replica.ReplicaSet, replica.Ordinal, cancellationToken);
+                }
+            }
+
+            // A deployer that crashed between starting a replica and registering it left a process
+            // nobody accounts for: it is this deployer's (its log is here), so it stops.
+            foreach (var pid in launcher.FindReplicaProcesses(_logs).Where(pid => !adopted.Contains(pid)))
+            {
+                if (ProcessIdentity.Of(pid) is { } stray)
+                {
+                    LogStrayStopped(logger, pid);
+                    PosixSignals.Terminate(pid, candidate => ProcessIdentity.Of(candidate) == stray);
                 }
             }
         }
@@ -56,6 +74,23 @@ internal sealed partial class ProcessProvisioner(
     }
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>
+    /// The identity of a registered replica that still runs, or null when its pid is gone or now
+    /// belongs to another process. An entry from before identities were kept is vouched for by what
+    /// the process runs and where it logs, and its identity is taken now.
+    /// </summary>
+    private ProcessIdentity? IdentifyRegistered(RegisteredReplica replica)
+    {
+        if (!PosixSignals.IsAlive(replica.Pid) || !launcher.IsReplicaProcess(replica.Pid, _logs))
+        {
+            return null;
+        }
+
+        return replica.Identity is { } identity
+            ? launcher.IsSameProcess(replica.Pid, identity) ? identity : null
+            : ProcessIdentity.Of(replica.Pid);
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -237,6 +272,9 @@ internal sealed partial class ProcessProvisioner(
         },
         logger,
         adopted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped replica process {Pid}: it was started under this deployer's data directory but never registered")]
+    private static partial void LogStrayStopped(ILogger logger, int pid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Adopted replica {ReplicaSet}/{Ordinal} (pid {Pid}) left running by a previous deployer")]
     private static partial void LogAdopted(ILogger logger, string replicaSet, int ordinal, int pid);

@@ -8,7 +8,11 @@ namespace ModelPlatform.Deployer.Provisioning.Processes;
 /// <summary>
 /// Supervises one replica process: starts it, probes its readiness, restarts it with backoff when
 /// it dies, and stops it with SIGTERM (then SIGKILL) when asked. A replica found running after a
-/// deployer restart is adopted: probed and, if it dies, restarted like any other.
+/// deployer restart is adopted: probed and, if it dies, restarted like any other. An adopted
+/// replica is known by its pid and identity (start time and command line), checked before every
+/// signal and in every liveness check, so a reused pid is neither signalled nor taken for it.
+/// One slot never has two processes: a replica whose registration fails is stopped before the
+/// next start, and no handle of a live process is dropped.
 /// </summary>
 internal sealed partial class ProcessReplica : IDisposable
 {
@@ -24,6 +28,7 @@ internal sealed partial class ProcessReplica : IDisposable
     private readonly TaskCompletionSource _launched = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
     private volatile int _pid;
+    private volatile ProcessIdentity? _identity;
     private volatile int _port;
     private volatile bool _ready;
     private volatile string? _lastExit;
@@ -47,6 +52,7 @@ internal sealed partial class ProcessReplica : IDisposable
         {
             _pid = adopted.Pid;
             _port = adopted.Port;
+            _identity = adopted.Identity;
         }
 
         if (adopted is not null)
@@ -164,23 +170,46 @@ internal sealed partial class ProcessReplica : IDisposable
 
     private async Task<bool> TryLaunchAsync(CancellationToken cancellationToken)
     {
+        // Monitoring ends only when the process is gone; should it not be, it goes before another starts.
+        await TerminateAsync();
+        _process?.Dispose();
+        _process = null;
+        _identity = null;
+        _pid = 0;
+        int port;
         try
         {
-            var port = ReplicaLauncher.FreePort();
-            _process?.Dispose();
+            port = ReplicaLauncher.FreePort();
             _process = _launcher.Launch(_spec, port, LogPath);
-            _pid = _process.Id;
-            _port = port;
-            await _registry.SaveAsync(new RegisteredReplica(_spec.Id, Ordinal, _pid, port, _spec), cancellationToken);
-            _launched.TrySetResult();
-            LogStarted(_logger, _spec.Id, Ordinal, _pid, port);
-            return true;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
             _lastExit = $"could not start: {ex.Message}";
             return false;
         }
+
+        _pid = _process.Id;
+        _port = port;
+        _identity = _launcher.IdentityOf(_pid);
+        try
+        {
+            await _registry.SaveAsync(new RegisteredReplica(_spec.Id, Ordinal, _pid, port, _spec, _identity), cancellationToken);
+        }
+#pragma warning disable CA1031 // Whatever the store's failure, an unregistered process must not be left running.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            // Unregistered, it would outlive a deployer crash with nobody to adopt or stop it; so it
+            // stops now, and the next attempt starts (and registers) a fresh one.
+            _lastExit = $"started but could not be registered, so it was stopped: {ex.Message}";
+            LogRegistrationFailed(_logger, ex, _spec.Id, Ordinal, _pid);
+            await TerminateAsync();
+            return false;
+        }
+
+        _launched.TrySetResult();
+        LogStarted(_logger, _spec.Id, Ordinal, _pid, port);
+        return true;
     }
 
     /// <summary>Probes until the process dies (returning whether it was ever ready) or supervision stops.</summary>
@@ -212,7 +241,16 @@ internal sealed partial class ProcessReplica : IDisposable
         }
     }
 
-    private bool IsAlive() => _process is { } child ? !child.HasExited : _pid != 0 && PosixSignals.IsAlive(_pid);
+    private bool IsAlive() => _process is { } child ? !child.HasExited : _pid != 0 && PosixSignals.IsAlive(_pid) && IsOurs(_pid);
+
+    /// <summary>
+    /// Whether <paramref name="pid"/> is still this replica's process. A child is until it is reaped
+    /// (its pid cannot be reused before); an adopted process, while its start time and command line
+    /// are the ones registered.
+    /// </summary>
+    private bool IsOurs(int pid) => _process is { } child
+        ? !child.HasExited
+        : _identity is { } identity && _launcher.IsSameProcess(pid, identity);
 
     private async Task TerminateAsync()
     {
@@ -222,7 +260,7 @@ internal sealed partial class ProcessReplica : IDisposable
             return;
         }
 
-        PosixSignals.Terminate(pid);
+        PosixSignals.Terminate(pid, IsOurs);
         var deadline = Stopwatch.StartNew();
         while (IsAlive() && deadline.Elapsed < _options.StopTimeout)
         {
@@ -231,7 +269,7 @@ internal sealed partial class ProcessReplica : IDisposable
 
         if (IsAlive())
         {
-            PosixSignals.ForceKill(pid);
+            PosixSignals.ForceKill(pid, IsOurs);
         }
 
         if (_process is { } child)
@@ -242,10 +280,13 @@ internal sealed partial class ProcessReplica : IDisposable
 
     private string DescribeExit()
     {
-        var code = _process is { HasExited: true } child ? child.ExitCode.ToString(CultureInfo.InvariantCulture) : "unknown";
-        var last = ReplicaLogs.Tail(LogPath, 3).Trim();
-        var meaning = code == "3" ? " (the model failed to load)" : string.Empty;
-        return $"exited with code {code}{meaning}" + (last.Length > 0 ? $"; last output: {last}" : string.Empty);
+        var exit = _process is { HasExited: true } child
+            ? child.ExitCode == 3
+                ? "exited with code 3 (the model failed to load)"
+                : string.Create(CultureInfo.InvariantCulture, $"exited with code {child.ExitCode}")
+            : "exited (its code is unknown: it was adopted from a previous deployer)";
+        var reason = ReplicaLogs.TerminationMessage(ReplicaLauncher.TerminationMessagePath(LogPath)) ?? ReplicaLogs.LastLine(LogPath);
+        return reason is null ? exit : $"{exit}: {reason}";
     }
 
     private void SetReady(bool ready)
@@ -262,6 +303,9 @@ internal sealed partial class ProcessReplica : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Supervision of replica {ReplicaSet}/{Ordinal} failed")]
     private static partial void LogSupervisionFailed(ILogger logger, Exception exception, string replicaSet, int ordinal);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Replica {ReplicaSet}/{Ordinal} (pid {Pid}) started but could not be registered; stopped it")]
+    private static partial void LogRegistrationFailed(ILogger logger, Exception exception, string replicaSet, int ordinal, int pid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaSet}/{Ordinal} started: pid {Pid}, port {Port}")]
     private static partial void LogStarted(ILogger logger, string replicaSet, int ordinal, int pid, int port);

@@ -17,18 +17,41 @@ namespace ModelPlatform.Deployer.Provisioning.Processes;
 /// </summary>
 internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
 {
+    /// <summary>Where a replica writes why it is exiting (the reference server does; see docs/inference-contract.md).</summary>
+    public const string TerminationMessageVariable = "TERMINATION_MESSAGE_PATH";
+
+    private const string Script = "exec \"$0\" \"$@\" >>\"$REPLICA_LOG\" 2>&1";
+    private const string ConsoleColors = "Logging__Console__FormatterOptions__ColorBehavior";
+
     private static readonly string DotnetHost = FindDotnetHost();
 
     public string ServerPath { get; } = ResolveServerPath(options.Value.Processes.InferenceServerPath);
 
+    /// <summary>The command line of a replica once its shell has exec'ed the server (a pid keeps its start time across exec).</summary>
+    private string ServerCommandLine => $"{DotnetHost} {ServerPath}";
+
+    /// <summary>The command line of a replica in the moment before its shell execs the server.</summary>
+    private string ShellCommandLine => $"/bin/sh -c {Script} {ServerCommandLine}";
+
+    /// <summary>The file a replica logging to <paramref name="logPath"/> writes its fatal reason to.</summary>
+    public static string TerminationMessagePath(string logPath) => Path.ChangeExtension(logPath, ".exit");
+
     public Process Launch(ReplicaSetSpec replicaSet, int port, string logPath)
     {
+        // Validation refuses these; a deployment stored before it did must not get them through.
+        if (replicaSet.Spec.Env?.Keys.FirstOrDefault(key => LoaderVariables.WhyRefused(key) is not null) is { } refused)
+        {
+            throw new InvalidOperationException($"env {refused} is refused on the embedded runtime: it {LoaderVariables.WhyRefused(refused)}.");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         // Written by the deployer, not the shell: a log that cannot be written (a full disk) then
         // fails the start with the system's reason instead of a shell's bare exit code.
         File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture,
             $"{DateTimeOffset.UtcNow:O} starting replica of {replicaSet.Id} on port {port}{Environment.NewLine}"));
-        var start = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"$REPLICA_LOG\" 2>&1", DotnetHost, ServerPath])
+        var terminationMessage = TerminationMessagePath(logPath);
+        File.Delete(terminationMessage);
+        var start = new ProcessStartInfo("/bin/sh", ["-c", Script, DotnetHost, ServerPath])
         {
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(ServerPath)!,
@@ -50,6 +73,10 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         }
 
         start.Environment["REPLICA_LOG"] = logPath;
+        start.Environment[TerminationMessageVariable] = terminationMessage;
+        // The log is read by people and shown in status; colour codes are noise in both.
+        start.Environment[ConsoleColors] = "Disabled";
+        start.Environment["NO_COLOR"] = "1";
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["MODEL_NAME"] = replicaSet.Deployment;
         start.Environment["MODEL_URI"] = variant.Model?.Uri ?? string.Empty;
@@ -66,6 +93,28 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ServerPath}.");
+    }
+
+    /// <summary>The identity of a replica just launched as <paramref name="pid"/>, or null if it is already gone.</summary>
+    public ProcessIdentity? IdentityOf(int pid) =>
+        ProcessIdentity.StartTimeOf(pid) is { } start ? new ProcessIdentity(start, ServerCommandLine) : null;
+
+    /// <summary>Whether <paramref name="pid"/> is still the process <paramref name="identity"/> describes, and not one that reused its pid.</summary>
+    public bool IsSameProcess(int pid, ProcessIdentity identity) =>
+        ProcessIdentity.StartTimeOf(pid) == identity.StartTime &&
+        PosixSignals.CommandLine(pid) is var line && (line == identity.CommandLine || line == ShellCommandLine);
+
+    /// <summary>Pids of replicas started with their log under <paramref name="logFolder"/>, registered or not.</summary>
+    public IEnumerable<int> FindReplicaProcesses(string logFolder)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+                pid != Environment.ProcessId && PosixSignals.IsAlive(pid) && IsReplicaProcess(pid, logFolder))
+            {
+                yield return pid;
+            }
+        }
     }
 
     /// <summary>
