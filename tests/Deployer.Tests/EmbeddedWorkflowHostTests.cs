@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapr.Workflow;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Configuration;
@@ -72,11 +74,10 @@ public sealed class EmbeddedWorkflowHostTests : IDisposable
             }
 
             // The deployer stops: the waiting activity sees it and gives up, to run again on the next start.
-            await probe.Stopping.CancelAsync();
+            first.GetRequiredService<IHostApplicationLifetime>().StopApplication();
             await host.StopAsync(Ct);
         }
 
-        probe.Stopping = new CancellationTokenSource();
         await using var second = Services(probe);
         var resumed = second.GetRequiredService<EmbeddedWorkflowHost>();
         await resumed.StartAsync(Ct);
@@ -193,6 +194,7 @@ public sealed class EmbeddedWorkflowHostTests : IDisposable
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton(probe ?? new Probe());
         services.AddScoped<ScopedResource>();
+        services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<IWorkflowJournal, SqliteWorkflowJournal>();
         services.AddSingleton(new WorkflowRegistry()
@@ -216,9 +218,6 @@ public sealed class EmbeddedWorkflowHostTests : IDisposable
 
         public TaskCompletionSource? Gate { get; init; }
 
-        /// <summary>Cancelled when the host "stops": what a long activity watches (the application's stopping token).</summary>
-        public CancellationTokenSource Stopping { get; set; } = new();
-
         public int FlakyCalls;
     }
 
@@ -230,14 +229,14 @@ public sealed class EmbeddedWorkflowHostTests : IDisposable
         public void Dispose() => Disposed = true;
     }
 
-    internal sealed class UpperActivity(Probe probe, ScopedResource resource) : WorkflowActivity<string, string>
+    internal sealed class UpperActivity(Probe probe, ScopedResource resource, IHostApplicationLifetime lifetime) : WorkflowActivity<string, string>
     {
         public override async Task<string> RunAsync(WorkflowActivityContext context, string input)
         {
             probe.Runs.AddOrUpdate(input, 1, (_, count) => count + 1);
             if (input == "wait" && probe.Gate is { } gate)
             {
-                await gate.Task.WaitAsync(probe.Stopping.Token);
+                await gate.Task.WaitAsync(lifetime.ApplicationStopping);
                 probe.ScopeSeen.Enqueue(resource.Disposed ? "ScopeDisposed" : "ScopeAlive");
             }
 

@@ -74,7 +74,10 @@ internal sealed class EmbeddedWorkflowContext(string instanceId, string name, Da
         var timer = CreateTimer(timeout, cancelTimer.Token);
         if (await Task.WhenAny(received, timer) == received)
         {
-            await cancelTimer.CancelAsync();
+            // Synchronously: awaiting CancelAsync would suspend the workflow on a task that is not one of its steps.
+#pragma warning disable CA1849
+            cancelTimer.Cancel();
+#pragma warning restore CA1849
             return await received;
         }
 

@@ -19,6 +19,7 @@ internal sealed partial class EmbeddedWorkflowHost(
     IWorkflowJournal journal,
     IServiceScopeFactory scopes,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<EmbeddedWorkflowHost> logger) : IWorkflowScheduler, IHostedService, IDisposable
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -257,9 +258,10 @@ internal sealed partial class EmbeddedWorkflowHost(
         {
             result = await RunActivityAsync(step.Name, step.Argument, instance.Record.Id, step.Sequence);
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            // Cut short by the stop: it runs again on the next start.
+            // Cut short by the stop (activities watch the application's stopping token, which fires
+            // before this host's stop): it runs again on the next start.
             return;
         }
 #pragma warning disable CA1031 // An activity that throws has failed; the workflow hears of it as Dapr's would.
