@@ -32,6 +32,7 @@ internal sealed partial class EmbeddedWorkflowHost(
     private readonly ConcurrentDictionary<string, RunningInstance> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task _purging = Task.CompletedTask;
+    private int _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +57,12 @@ internal sealed partial class EmbeddedWorkflowHost(
 
     public void Dispose()
     {
+        // Disposed once per registration it is resolved through (the scheduler, the hosted service).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         // An instance still winding down (the host's stop timed out) reads the token until it ends.
         if (_running.IsEmpty)
