@@ -37,7 +37,7 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
     public async Task A_deployer_killed_after_any_activity_resumes_to_the_same_end_state(string activity)
     {
         await _deployer.StopAsync();
-        await _deployer.StartAsync(("Deployer__Testing__CrashAfterActivity", activity));
+        await _deployer.StartCrashingAfterAsync(activity);
         // Deploy: a stable and a canary.
         await PutAsync(new { stable = _deployer.ModelVariant(), canary = _deployer.ModelVariant(env: new() { ["FLAVOUR"] = "canary" }), traffic = new { canary = 20 } });
         var deployed = await SurviveUntilAsync(d => d.Status.Phase == DeploymentPhase.Ready && d.Status.ObservedRevision == 1);

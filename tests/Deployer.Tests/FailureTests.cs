@@ -60,7 +60,7 @@ public sealed class FailureTests(DeployerFixture deployer) : IClassFixture<Deplo
     }
 
     [Fact]
-    public async Task A_model_that_cannot_load_fails_the_deployment_with_the_reason()
+    public async Task A_model_that_cannot_load_fails_the_deployment_with_the_reason_and_stops_its_replicas()
     {
         (await deployer.CreateAsync("broken", deployer.ModelVariant(uri: deployer.BrokenModel), cancellationToken: Ct)).Dispose();
 
@@ -73,6 +73,9 @@ public sealed class FailureTests(DeployerFixture deployer) : IClassFixture<Deplo
         Assert.Contains("Protobuf parsing failed", condition.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', condition.Message);
         Assert.DoesNotContain((await deployer.RoutesAsync(Ct)).Models, m => m.Name == "broken");
+        // Its replicas are stopped, not left crash-looping unrouted; their logs stay on disk.
+        Assert.Empty(deployer.Replicas("broken"));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(deployer.DataDirectory, "logs"), "replica-0.log", SearchOption.AllDirectories));
 
         // Fixing the model is a new revision that recovers.
         (await deployer.Client.PutAsync("/v1/deployments/broken",

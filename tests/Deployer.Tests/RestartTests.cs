@@ -68,7 +68,7 @@ public sealed class RestartTests : IAsyncLifetime
     {
         await _deployer.StopAsync();
         // Dies right after starting the replicas, before the journal records it: the worst moment.
-        await _deployer.StartAsync(("Deployer__Testing__CrashAfterActivity", "ProvisionVariantActivity"));
+        await _deployer.StartCrashingAfterAsync("ProvisionVariantActivity");
         var response = await _deployer.CreateAsync("resume", _deployer.ModelVariant(replicas: 2), cancellationToken: Ct);
         response.Dispose();
         await _deployer.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));

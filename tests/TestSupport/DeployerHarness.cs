@@ -68,8 +68,24 @@ public class DeployerHarness : IAsyncDisposable
         await _process.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// Starts the test build of the deployer that kills itself right after <paramref name="activity"/>'s
+    /// side effect, before its result is journaled (tests/DeployerCrashHost).
+    /// </summary>
+    public async Task StartCrashingAfterAsync(string activity)
+    {
+        _process = Launch(CrashHostDll, [("Testing__CrashAfterActivity", activity)]);
+        await _process.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));
+    }
+
+    private static string CrashHostDll => Path.Combine(
+        RepositoryPaths.Root, "tests", "DeployerCrashHost", "bin", RepositoryPaths.Configuration, "net10.0", "ModelPlatform.Deployer.CrashHost.dll");
+
     /// <summary>Starts a deployer process over this data without waiting for it, nor owning it.</summary>
-    public ServerProcess Launch(params (string Key, string Value)[] extra)
+    public ServerProcess Launch(params (string Key, string Value)[] extra) =>
+        Launch(RepositoryPaths.ServiceDll("deployer", "ModelPlatform.Deployer"), extra);
+
+    private ServerProcess Launch(string dll, (string Key, string Value)[] extra)
     {
         var environment = new Dictionary<string, string>
         {
@@ -106,7 +122,7 @@ public class DeployerHarness : IAsyncDisposable
         }
 
         return ServerProcess.Start(
-            RepositoryPaths.ServiceDll("deployer", "ModelPlatform.Deployer"), _port, environment,
+            dll, _port, environment,
             "--urls", $"http://127.0.0.1:{_port}");
     }
 

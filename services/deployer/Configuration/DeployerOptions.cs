@@ -72,6 +72,13 @@ public sealed class DeployerOptions
     [Range(typeof(long), "1024", "67108864")]
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// How often every deployment with a revision not applied yet (or a delete not finished) and no
+    /// workflow running is handed to the coordinator again: the safety net under its own retries.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a store write waits for another writer's lock before its request fails with 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan StoreBusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -83,9 +90,6 @@ public sealed class DeployerOptions
     public ProcessProvisionerOptions Processes { get; set; } = new();
 
     public KubernetesProvisionerOptions Kubernetes { get; set; } = new();
-
-    /// <summary>Fault injection for tests; never set in production.</summary>
-    public TestingOptions Testing { get; set; } = new();
 }
 
 /// <summary>The runtimes the deployer's state and workflows can live in.</summary>
@@ -132,11 +136,4 @@ public sealed class ProcessProvisionerOptions
     /// <summary>How long a stopping replica gets to drain after SIGTERM before it is killed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
-}
-
-/// <summary>Fault injection hooks, used by the tests that kill the deployer at chosen points.</summary>
-public sealed class TestingOptions
-{
-    /// <summary>Kill this process (SIGKILL) right after this activity's side effect and before its result is journaled.</summary>
-    public string? CrashAfterActivity { get; set; }
 }

@@ -68,10 +68,15 @@ internal static class DeployerExtensions
         services.AddSingleton<DeploymentValidator>();
 
         // Order matters: the provisioner (registered above) adopts running replicas or reads the cluster,
-        // then workflows resume (the embedded host's journal, or Dapr's worker), then the rest is reconciled.
+        // then workflows resume (the embedded host's journal, or Dapr's worker), then the rest is
+        // reconciled: in the background, so the server listens meanwhile, and readiness waits for it.
         services.AddWorkflowEngine(runtime);
-        services.AddHostedService<StartupReconciler>();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        services.AddSingleton<StartupReconciler>();
+        services.AddHostedService(provider => provider.GetRequiredService<StartupReconciler>());
+        services.AddHostedService<DeploymentResync>();
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag])
+            .AddCheck<StartupReconcileHealthCheck>("startup-reconcile", tags: [ServiceDefaultsExtensions.ReadyTag]);
 
         return builder;
     }

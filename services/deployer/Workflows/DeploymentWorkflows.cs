@@ -11,7 +11,7 @@ namespace ModelPlatform.Deployer.Workflows;
 /// </summary>
 internal static class DeploymentWorkflows
 {
-    public static void Describe(IWorkflowCatalog catalog)
+    public static void RegisterAll(IWorkflowCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         catalog.Workflow<ReconcileWorkflow>();
@@ -29,12 +29,12 @@ internal static class DeploymentWorkflows
     public static WorkflowRegistry Registry()
     {
         var registry = new WorkflowRegistry();
-        Describe(new EmbeddedCatalog(registry));
+        RegisterAll(new EmbeddedCatalog(registry));
         return registry;
     }
 
     /// <summary>Registers the classes with Dapr Workflow's runtime.</summary>
-    public static void Register(WorkflowRuntimeOptions options) => Describe(new DaprCatalog(options));
+    public static void Register(WorkflowRuntimeOptions options) => RegisterAll(new DaprCatalog(options));
 
     private sealed class EmbeddedCatalog(WorkflowRegistry registry) : IWorkflowCatalog
     {

@@ -26,6 +26,7 @@ internal sealed record ProvisionInput(string Deployment, long Generation, Replic
 
 internal sealed record PublishRoutesInput(string Deployment, long Generation, IReadOnlyList<PublishedVariant> Routes);
 
-internal sealed record RemoveReplicaSetsInput(string Deployment, long Generation, IReadOnlyList<string> Keep);
+/// <summary><paramref name="KeepRouted"/>: keep the sets the deployment's published routes name, besides <paramref name="Keep"/>.</summary>
+internal sealed record RemoveReplicaSetsInput(string Deployment, long Generation, IReadOnlyList<string> Keep, bool KeepRouted = false);
 
 internal sealed record OutcomeInput(string Deployment, long Generation, bool Succeeded, string? Error, string? Uid = null);

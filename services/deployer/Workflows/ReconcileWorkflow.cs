@@ -34,8 +34,8 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
         {
             await context.CallActivityAsync<bool>(nameof(PublishRoutesActivity), new PublishRoutesInput(name, plan.Generation, []));
             await context.CreateTimer(DrainDelay);
-            await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity), new RemoveReplicaSetsInput(name, plan.Generation, []));
-            await context.CallActivityAsync<bool>(nameof(DeleteDeploymentActivity), new GenerationInput(name, plan.Generation, plan.Uid));
+            await context.CallRetryingTransientAsync<bool>(nameof(RemoveReplicaSetsActivity), new RemoveReplicaSetsInput(name, plan.Generation, []));
+            await context.CallRetryingTransientAsync<bool>(nameof(DeleteDeploymentActivity), new GenerationInput(name, plan.Generation, plan.Uid));
             return new ReconcileResult(name, plan.Generation, true, null);
         }
 
@@ -44,14 +44,12 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
         {
             try
             {
-                await context.CallActivityAsync<bool>(nameof(ProvisionVariantActivity), new ProvisionInput(name, plan.Generation, variant.ReplicaSet));
+                await context.CallRetryingTransientAsync<bool>(nameof(ProvisionVariantActivity), new ProvisionInput(name, plan.Generation, variant.ReplicaSet));
             }
             catch (WorkflowTaskFailedException failed)
             {
                 // A refusal of the platform (a Kubernetes API error, say) is the deployment's failure to report, not the workflow's to die of.
-                var error = $"{variant.Name} variant not provisioned: {failed.FailureDetails.ErrorMessage}";
-                await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, false, error));
-                return new ReconcileResult(name, plan.Generation, false, error);
+                return await FailAsync(context, plan, $"{variant.Name} variant not provisioned: {failed.FailureDetails.ErrorMessage}");
             }
         }
 
@@ -63,9 +61,7 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
             var readiness = await context.CallActivityAsync<ReplicaSetReadiness>(nameof(AwaitVariantReadyActivity), variant.ReplicaSet.Id);
             if (!readiness.Ready)
             {
-                var error = $"{variant.Name} variant not ready: {readiness.Reason}";
-                await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, false, error, plan.Uid));
-                return new ReconcileResult(name, plan.Generation, false, error);
+                return await FailAsync(context, plan, $"{variant.Name} variant not ready: {readiness.Reason}");
             }
         }
 
@@ -76,10 +72,30 @@ internal sealed class ReconcileWorkflow : Workflow<ReconcileInput, ReconcileResu
         if (plan.Retiring.Count > 0)
         {
             await context.CreateTimer(DrainDelay);
-            await context.CallActivityAsync<bool>(nameof(RemoveReplicaSetsActivity),
+            await context.CallRetryingTransientAsync<bool>(nameof(RemoveReplicaSetsActivity),
                 new RemoveReplicaSetsInput(name, plan.Generation, [.. plan.Variants.Select(variant => variant.ReplicaSet.Id)]));
         }
         await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(name, plan.Generation, true, null, plan.Uid));
         return new ReconcileResult(name, plan.Generation, true, null);
+    }
+
+    /// <summary>
+    /// Ends a revision that could not be applied: the replica sets it started and nothing routes to
+    /// are removed (what serves keeps serving), then the failure is recorded.
+    /// </summary>
+    private static async Task<ReconcileResult> FailAsync(WorkflowContext context, ReconcilePlan plan, string error)
+    {
+        try
+        {
+            await context.CallRetryingTransientAsync<bool>(nameof(RemoveReplicaSetsActivity),
+                new RemoveReplicaSetsInput(plan.Deployment, plan.Generation, [], KeepRouted: true));
+        }
+        catch (WorkflowTaskFailedException failed)
+        {
+            error = $"{error}; its unrouted replica sets were not removed: {failed.FailureDetails.ErrorMessage}";
+        }
+
+        await context.CallActivityAsync<bool>(nameof(RecordOutcomeActivity), new OutcomeInput(plan.Deployment, plan.Generation, false, error, plan.Uid));
+        return new ReconcileResult(plan.Deployment, plan.Generation, false, error);
     }
 }

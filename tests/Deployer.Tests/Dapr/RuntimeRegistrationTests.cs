@@ -79,7 +79,7 @@ public sealed class RuntimeRegistrationTests : IDisposable
     public void The_embedded_host_registers_every_class_of_the_one_list_both_engines_take()
     {
         var listed = new RecordingCatalog();
-        DeploymentWorkflows.Describe(listed);
+        DeploymentWorkflows.RegisterAll(listed);
         var registry = DeploymentWorkflows.Registry();
 
         Assert.Equal([typeof(ReconcileWorkflow)], listed.Workflows);

@@ -4,8 +4,8 @@ using ModelPlatform.Deployer.Workflows.Embedded;
 
 namespace ModelPlatform.Deployer.State.Sqlite;
 
-/// <summary>The embedded workflow journal in the SQLite file.</summary>
-internal sealed class SqliteWorkflowJournal(SqliteDatabase database) : IWorkflowJournal
+/// <summary>The embedded workflow journal in the SQLite file; steps are read back in the order they were appended (rowid).</summary>
+internal sealed class SqliteWorkflowJournal(SqliteDatabase database, TimeProvider time) : IWorkflowJournal
 {
     public async Task CreateInstanceAsync(WorkflowInstanceRecord instance, CancellationToken cancellationToken)
     {
@@ -33,21 +33,60 @@ internal sealed class SqliteWorkflowJournal(SqliteDatabase database) : IWorkflow
         return await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
     }
 
-    public async Task UpdateInstanceAsync(string instanceId, string status, string? input, string? output, string? error, CancellationToken cancellationToken)
+    public async Task FinishAsync(string instanceId, string status, string? output, string? error, CancellationToken cancellationToken)
     {
         await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE workflow_instances SET status = $status, input = COALESCE($input, input), output = $output, error = $error, updated = $now
-            WHERE id = $id
-            """;
-        command.Parameters.AddWithValue("$id", instanceId);
-        command.Parameters.AddWithValue("$status", status);
-        command.Parameters.AddWithValue("$input", (object?)input ?? DBNull.Value);
-        command.Parameters.AddWithValue("$output", (object?)output ?? DBNull.Value);
-        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", Format(DateTimeOffset.UtcNow));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE workflow_instances SET status = $status, output = $output, error = $error, updated = $now WHERE id = $id";
+            command.Parameters.AddWithValue("$id", instanceId);
+            command.Parameters.AddWithValue("$status", status);
+            command.Parameters.AddWithValue("$output", (object?)output ?? DBNull.Value);
+            command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+            command.Parameters.AddWithValue("$now", Format(time.GetUtcNow()));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM workflow_journal WHERE instance_id = $id";
+            command.Parameters.AddWithValue("$id", instanceId);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            // Journals of instances that finished before finishing dropped their steps are removed too.
+            command.CommandText = """
+                DELETE FROM workflow_journal WHERE instance_id IN
+                    (SELECT id FROM workflow_instances WHERE status <> $running AND updated < $before)
+                """;
+            command.Parameters.AddWithValue("$running", WorkflowStatus.Running);
+            command.Parameters.AddWithValue("$before", Format(finishedBefore));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM workflow_instances WHERE status <> $running AND updated < $before";
+            command.Parameters.AddWithValue("$running", WorkflowStatus.Running);
+            command.Parameters.AddWithValue("$before", Format(finishedBefore));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<WorkflowInstanceRecord>> ListRunningAsync(CancellationToken cancellationToken)
@@ -70,7 +109,7 @@ internal sealed class SqliteWorkflowJournal(SqliteDatabase database) : IWorkflow
     {
         await using var connection = database.Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence, kind, name, result, error, recorded FROM workflow_journal WHERE instance_id = $id ORDER BY sequence";
+        command.CommandText = "SELECT sequence, kind, name, result, error, recorded FROM workflow_journal WHERE instance_id = $id ORDER BY rowid";
         command.Parameters.AddWithValue("$id", instanceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<JournalEntry>();
@@ -101,15 +140,6 @@ internal sealed class SqliteWorkflowJournal(SqliteDatabase database) : IWorkflow
         command.Parameters.AddWithValue("$result", (object?)entry.Result ?? DBNull.Value);
         command.Parameters.AddWithValue("$error", (object?)entry.Error ?? DBNull.Value);
         command.Parameters.AddWithValue("$recorded", Format(entry.Recorded));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task ClearAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM workflow_journal WHERE instance_id = $id";
-        command.Parameters.AddWithValue("$id", instanceId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

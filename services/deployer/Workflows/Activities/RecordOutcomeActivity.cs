@@ -23,20 +23,10 @@ internal sealed class RecordOutcomeActivity(IDeploymentStore store, IAuditLog au
             await audit.SettleAsync(uid, input.Generation, outcome, CancellationToken.None);
         }
 
-        await store.UpdateAsync(input.Deployment, record =>
-        {
-            if (record.Generation != input.Generation)
-            {
-                return null;
-            }
-
-            var updated = input.Succeeded
-                ? record.WithCondition("Ready", "True", "ReplicasReady", $"Revision {input.Generation} is serving.", now)
-                    .WithCondition("Progressing", "False", "RevisionApplied", $"Revision {input.Generation} applied.", now)
-                : record.WithCondition("Ready", "False", "RevisionFailed", input.Error!, now)
-                    .WithCondition("Progressing", "False", "RevisionFailed", input.Error!, now);
-            return updated with { ObservedGeneration = input.Generation, Failure = input.Succeeded ? null : input.Error };
-        }, CancellationToken.None);
+        await store.UpdateAsync(
+            input.Deployment,
+            record => RevisionOutcome.Apply(record, input.Generation, input.Succeeded ? null : input.Error ?? "unknown", now),
+            CancellationToken.None);
         return true;
     }
 }

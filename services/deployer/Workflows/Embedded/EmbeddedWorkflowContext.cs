@@ -6,20 +6,15 @@ using Dapr.Workflow;
 namespace ModelPlatform.Deployer.Workflows.Embedded;
 
 /// <summary>
-/// The context a workflow runs with in the embedded host. Each step (activity, timer, event, child
-/// workflow) takes the next sequence number; a step already in the journal returns its recorded
-/// outcome (replay), a new one runs and is journaled before the workflow continues.
+/// The context of one run of a workflow in the embedded host. Every durable step (an activity, a
+/// timer, an external event) takes the next sequence number and returns a task that only the host
+/// completes: first from the journal, in the order the results were recorded (replay), then as new
+/// results arrive. As under Dapr, the workflow runs again from the top for every new result, so code
+/// that does not decide the same way each time is caught here, on the first replay.
 /// </summary>
-internal sealed class EmbeddedWorkflowContext(
-    EmbeddedWorkflowHost host,
-    string instanceId,
-    string name,
-    DateTimeOffset created,
-    IReadOnlyList<JournalEntry> history,
-    IServiceProvider services,
-    CancellationToken cancellationToken) : WorkflowContext
+internal sealed class EmbeddedWorkflowContext(string instanceId, string name, DateTimeOffset created) : WorkflowContext
 {
-    private readonly Dictionary<int, JournalEntry> _history = history.ToDictionary(entry => entry.Sequence);
+    private readonly SortedDictionary<int, Step> _steps = [];
     private int _sequence;
     private int _guids;
     private DateTime _now = created.UtcDateTime;
@@ -30,43 +25,30 @@ internal sealed class EmbeddedWorkflowContext(
 
     public override DateTime CurrentUtcDateTime => _now;
 
-    /// <summary>True while the workflow is re-executing steps it completed before.</summary>
-    public override bool IsReplaying => _history.ContainsKey(_sequence + 1);
+    /// <summary>True while the host hands the workflow results it was given before.</summary>
+    public override bool IsReplaying => Replaying;
 
-    /// <summary>The input a ContinueAsNew call asked to start over with.</summary>
-    public object? ContinuedAsNew { get; private set; }
+    internal bool Replaying { get; set; }
 
-    public override bool IsPatched(string patchName) => true;
+    /// <summary>The steps asked for and not completed: what the host must run, start or wait for.</summary>
+    internal IEnumerable<Step> Pending => _steps.Values.Where(step => !step.Completion.Task.IsCompleted);
 
     public override Task CallActivityAsync(string name, object? input = null, WorkflowTaskOptions? options = null) =>
         CallActivityAsync<object?>(name, input, options);
 
     public override async Task<T> CallActivityAsync<T>(string name, object? input = null, WorkflowTaskOptions? options = null)
     {
-        var sequence = ++_sequence;
-        if (Replay(sequence, "activity", name) is { } recorded)
-        {
-            return Result<T>(recorded);
-        }
-
+        // As Dapr's retry interceptor does: each attempt is its own step, and the waits are durable timers.
         var policy = options?.RetryPolicy;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var json = await host.RunActivityAsync(name, input, InstanceId, sequence, cancellationToken);
-                return Result<T>(await RecordAsync(sequence, "activity", name, json, null));
+                return Result<T>(await Ask(StepKind.Activity, name, input, default).Completion.Task);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not WorkflowTaskFailedException)
+            catch (WorkflowTaskFailedException) when (policy is not null && attempt < policy.MaxNumberOfAttempts)
             {
-                if (policy is not null && attempt < policy.MaxNumberOfAttempts)
-                {
-                    await Task.Delay(RetryDelay(policy, attempt), cancellationToken);
-                    continue;
-                }
-
-                var details = new WorkflowTaskFailureDetails(ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex.StackTrace);
-                return Result<T>(await RecordAsync(sequence, "activity", name, null, JsonSerializer.Serialize(details, EmbeddedWorkflowHost.Json)));
+                await CreateTimer(RetryDelay(policy, attempt));
             }
         }
     }
@@ -74,55 +56,33 @@ internal sealed class EmbeddedWorkflowContext(
     public override Task CreateTimer(TimeSpan delay, CancellationToken cancellationToken = default) =>
         CreateTimer(_now + delay, cancellationToken);
 
-    public override async Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken = default)
-    {
-        var sequence = ++_sequence;
-        var recorded = Replay(sequence, "timer", "timer");
-        var due = recorded is null
-            ? fireAt
-            : JsonSerializer.Deserialize<DateTime>(recorded.Result!, EmbeddedWorkflowHost.Json);
-        if (recorded is null)
-        {
-            await RecordAsync(sequence, "timer", "timer", JsonSerializer.Serialize(due, EmbeddedWorkflowHost.Json), null);
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, this.CancellationToken);
-        var remaining = due - DateTime.UtcNow;
-        if (remaining > TimeSpan.Zero)
-        {
-            await Task.Delay(remaining, linked.Token);
-        }
-
-        _now = due;
-    }
-
-    public override Task<T> WaitForExternalEventAsync<T>(string eventName, TimeSpan timeout) =>
-        WaitForEventAsync<T>(eventName, timeout, CancellationToken.None);
+    public override Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken = default) =>
+        Ask(StepKind.Timer, StepKind.Timer, fireAt.ToUniversalTime(), cancellationToken).Completion.Task;
 
     public override Task<T> WaitForExternalEventAsync<T>(string eventName, CancellationToken cancellationToken = default) =>
-        WaitForEventAsync<T>(eventName, Timeout.InfiniteTimeSpan, cancellationToken);
+        WaitForEventAsync<T>(eventName, cancellationToken);
 
-    public override void SendEvent(string instanceId, string eventName, object payload) =>
-        host.RaiseEvent(instanceId, eventName, payload);
+    public override async Task<T> WaitForExternalEventAsync<T>(string eventName, TimeSpan timeout)
+    {
+        var received = WaitForEventAsync<T>(eventName, default);
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return await received;
+        }
 
-    public override void SetCustomStatus(object? customStatus) => host.SetCustomStatus(InstanceId, customStatus);
+        using var cancelTimer = new CancellationTokenSource();
+        var timer = CreateTimer(timeout, cancelTimer.Token);
+        if (await Task.WhenAny(received, timer) == received)
+        {
+            // Synchronously: awaiting CancelAsync would suspend the workflow on a task that is not one of its steps.
+#pragma warning disable CA1849
+            cancelTimer.Cancel();
+#pragma warning restore CA1849
+            return await received;
+        }
 
-    public override Task<TResult> CallChildWorkflowAsync<TResult>(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null) =>
-        CallChildAsync<TResult>(workflowName, input, options);
-
-    public override Task CallChildWorkflowAsync(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null) =>
-        CallChildAsync<object?>(workflowName, input, options);
-
-    public override ILogger CreateReplaySafeLogger(string categoryName) =>
-        new ReplaySafeLogger(this, services.GetRequiredService<ILoggerFactory>().CreateLogger(categoryName));
-
-    public override ILogger CreateReplaySafeLogger(Type type) =>
-        new ReplaySafeLogger(this, services.GetRequiredService<ILoggerFactory>().CreateLogger(type));
-
-    public override ILogger<T> CreateReplaySafeLogger<T>() =>
-        new ReplaySafeLogger<T>(this, services.GetRequiredService<ILoggerFactory>().CreateLogger<T>());
-
-    public override void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) => ContinuedAsNew = newInput ?? new object();
+        throw new TaskCanceledException($"No '{eventName}' event arrived within {timeout}.");
+    }
 
     /// <summary>Deterministic across replays: derived from the instance and how many GUIDs it asked for before.</summary>
     public override Guid NewGuid()
@@ -131,87 +91,72 @@ internal sealed class EmbeddedWorkflowContext(
         return new Guid(hash.AsSpan(0, 16));
     }
 
-    // The embedded host runs no child workflow with history propagation, so there is never any to hand over.
+    // What no workflow of the deployer uses is refused by name rather than imitated half-way: a
+    // workflow that needs one of these runs under Dapr differently from here.
+    public override bool IsPatched(string patchName) => throw Unsupported("patching (IsPatched)");
+
+    public override void SendEvent(string instanceId, string eventName, object payload) => throw Unsupported("sending events to other workflows");
+
+    public override void SetCustomStatus(object? customStatus) => throw Unsupported("custom status");
+
+    public override Task<TResult> CallChildWorkflowAsync<TResult>(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null) =>
+        throw Unsupported("child workflows");
+
+    public override Task CallChildWorkflowAsync(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null) =>
+        throw Unsupported("child workflows");
+
+    public override ILogger CreateReplaySafeLogger(string categoryName) => throw Unsupported("replay-safe loggers");
+
+    public override ILogger CreateReplaySafeLogger(Type type) => throw Unsupported("replay-safe loggers");
+
+    public override ILogger<T> CreateReplaySafeLogger<T>() => throw Unsupported("replay-safe loggers");
+
+    public override void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) => throw Unsupported("ContinueAsNew");
+
     public override PropagatedHistory? GetPropagatedHistory() => null;
 
-    private CancellationToken CancellationToken => cancellationToken;
-
-    private async Task<T> WaitForEventAsync<T>(string eventName, TimeSpan timeout, CancellationToken waitToken)
+    /// <summary>
+    /// Hands the workflow a recorded result. The step it completes must be one the workflow asked
+    /// for, of the same kind and name: anything else means the workflow decided differently this time.
+    /// </summary>
+    internal void Complete(JournalEntry entry)
     {
-        var sequence = ++_sequence;
-        if (Replay(sequence, "event", eventName) is { } recorded)
+        _now = entry.Recorded.UtcDateTime;
+        if (!_steps.TryGetValue(entry.Sequence, out var step))
         {
-            return Result<T>(recorded);
+            throw new NonDeterministicWorkflowException(
+                $"Workflow {InstanceId} is not deterministic: step {entry.Sequence} was {entry.Kind} '{entry.Name}', and this run did not ask for it.");
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(waitToken, cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan)
+        if (step.Kind != entry.Kind || step.Name != entry.Name)
         {
-            linked.CancelAfter(timeout);
+            throw new NonDeterministicWorkflowException(
+                $"Workflow {InstanceId} is not deterministic: step {entry.Sequence} was {entry.Kind} '{entry.Name}' and is now {step.Kind} '{step.Name}'.");
         }
 
-        string? payload;
-        while (!host.TryTakeEvent(InstanceId, eventName, out payload))
-        {
-            try
-            {
-                await Task.Delay(20, linked.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !waitToken.IsCancellationRequested)
-            {
-                throw new TaskCanceledException($"No '{eventName}' event arrived within {timeout}.");
-            }
-        }
-
-        return Result<T>(await RecordAsync(sequence, "event", eventName, payload, null));
+        // A timer or wait the workflow cancelled may still have fired; its result has nobody to go to.
+        step.Completion.TrySetResult(entry);
     }
 
-    private async Task<T> CallChildAsync<T>(string workflowName, object? input, ChildWorkflowTaskOptions? options)
+    private async Task<T> WaitForEventAsync<T>(string eventName, CancellationToken cancellationToken) =>
+        Result<T>(await Ask(StepKind.Event, eventName, null, cancellationToken).Completion.Task);
+
+    private Step Ask(string kind, string name, object? argument, CancellationToken cancellationToken)
     {
-        var sequence = ++_sequence;
-        if (Replay(sequence, "child", workflowName) is { } recorded)
+        var step = new Step(++_sequence, kind, name, argument);
+        _steps[step.Sequence] = step;
+        if (cancellationToken.CanBeCanceled)
         {
-            return Result<T>(recorded);
+            cancellationToken.Register(() => step.Completion.TrySetCanceled(cancellationToken));
         }
 
-        var childId = options?.InstanceId ?? $"{InstanceId}:{sequence}";
-        var outcome = await host.ScheduleChildAsync(workflowName, childId, input, cancellationToken);
-        var error = outcome.Succeeded
-            ? null
-            : JsonSerializer.Serialize(new WorkflowTaskFailureDetails("ChildWorkflowFailed", outcome.Error ?? "failed", null), EmbeddedWorkflowHost.Json);
-        return Result<T>(await RecordAsync(sequence, "child", workflowName, outcome.Succeeded ? outcome.Output ?? "null" : null, error));
+        return step;
     }
 
     private static TimeSpan RetryDelay(WorkflowRetryPolicy policy, int attempt)
     {
         var delay = policy.FirstRetryInterval * Math.Pow(policy.BackoffCoefficient, attempt - 1);
-        return policy.MaxRetryInterval is { } max && delay > max ? max : delay;
-    }
-
-    private JournalEntry? Replay(int sequence, string kind, string stepName)
-    {
-        if (!_history.TryGetValue(sequence, out var entry))
-        {
-            return null;
-        }
-
-        if (entry.Kind != kind || entry.Name != stepName)
-        {
-            throw new InvalidOperationException(
-                $"Workflow {InstanceId} is not deterministic: step {sequence} was {entry.Kind} '{entry.Name}' and is now {kind} '{stepName}'.");
-        }
-
-        _now = entry.Recorded.UtcDateTime;
-        return entry;
-    }
-
-    private async Task<JournalEntry> RecordAsync(int sequence, string kind, string stepName, string? result, string? error)
-    {
-        var entry = new JournalEntry(sequence, kind, stepName, result, error, DateTimeOffset.UtcNow);
-        await host.AppendAsync(InstanceId, entry);
-        _history[sequence] = entry;
-        _now = entry.Recorded.UtcDateTime;
-        return entry;
+        return policy.MaxRetryInterval is { } max && max != Timeout.InfiniteTimeSpan && delay > max ? max : delay;
     }
 
     private static T Result<T>(JournalEntry entry)
@@ -225,22 +170,50 @@ internal sealed class EmbeddedWorkflowContext(
         return entry.Result is null ? default! : JsonSerializer.Deserialize<T>(entry.Result, EmbeddedWorkflowHost.Json)!;
     }
 
-    /// <summary>A logger that stays quiet while the workflow replays steps it already logged.</summary>
-    private class ReplaySafeLogger(EmbeddedWorkflowContext context, ILogger inner) : ILogger
+    private NotSupportedException Unsupported(string feature) =>
+        new($"Workflow {InstanceId} uses {feature}, which the embedded workflow host does not offer: no deployer workflow needs it yet.");
+
+    /// <summary>
+    /// A durable step the workflow asked for. Its completion runs the workflow's continuation inline,
+    /// so by the time the host's call returns, the workflow has gone as far as it can.
+    /// </summary>
+    internal sealed class Step(int sequence, string kind, string name, object? argument)
     {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => inner.BeginScope(state);
+        public int Sequence { get; } = sequence;
 
-        public bool IsEnabled(LogLevel logLevel) => !context.IsReplaying && inner.IsEnabled(logLevel);
+        public string Kind { get; } = kind;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!context.IsReplaying)
-            {
-                inner.Log(logLevel, eventId, state, exception, formatter);
-            }
-        }
+        public string Name { get; } = name;
+
+        /// <summary>The activity's input, or the timer's due time.</summary>
+        public object? Argument { get; } = argument;
+
+        public TaskCompletionSource<JournalEntry> Completion { get; } = new();
+    }
+}
+
+/// <summary>The kinds of journaled steps.</summary>
+internal static class StepKind
+{
+    public const string Activity = "activity";
+    public const string Timer = "timer";
+    public const string Event = "event";
+}
+
+/// <summary>A workflow that asked for different steps when run again over its journal.</summary>
+internal sealed class NonDeterministicWorkflowException : InvalidOperationException
+{
+    public NonDeterministicWorkflowException()
+    {
     }
 
-    private sealed class ReplaySafeLogger<T>(EmbeddedWorkflowContext context, ILogger inner) : ReplaySafeLogger(context, inner), ILogger<T>;
+    public NonDeterministicWorkflowException(string message)
+        : base(message)
+    {
+    }
+
+    public NonDeterministicWorkflowException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

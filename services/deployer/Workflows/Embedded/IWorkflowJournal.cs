@@ -1,9 +1,9 @@
 namespace ModelPlatform.Deployer.Workflows.Embedded;
 
 /// <summary>
-/// The embedded workflow host's durable memory: instances, and for each the results of the steps it
-/// completed, in order. A restarted host replays an instance from its journal: completed steps return
-/// their recorded results instead of running again.
+/// The embedded workflow host's durable memory: instances, and for each running one the results of
+/// its steps in the order they arrived. The workflow replays over them: completed steps return their
+/// recorded results instead of running again. A finished instance keeps its outcome, not its steps.
 /// </summary>
 internal interface IWorkflowJournal
 {
@@ -11,22 +11,24 @@ internal interface IWorkflowJournal
 
     Task<WorkflowInstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
-    Task UpdateInstanceAsync(string instanceId, string status, string? input, string? output, string? error, CancellationToken cancellationToken);
+    /// <summary>Records how the instance ended and forgets its steps, which nothing replays any more.</summary>
+    Task FinishAsync(string instanceId, string status, string? output, string? error, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<WorkflowInstanceRecord>> ListRunningAsync(CancellationToken cancellationToken);
 
+    /// <summary>The instance's step results, in the order they were appended.</summary>
     Task<IReadOnlyList<JournalEntry>> ReadAsync(string instanceId, CancellationToken cancellationToken);
 
     Task AppendAsync(string instanceId, JournalEntry entry, CancellationToken cancellationToken);
 
-    /// <summary>Forgets the steps of an instance (for ContinueAsNew).</summary>
-    Task ClearAsync(string instanceId, CancellationToken cancellationToken);
+    /// <summary>Forgets the instances that finished before <paramref name="finishedBefore"/>.</summary>
+    Task PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken);
 }
 
 /// <summary>A workflow instance.</summary>
 internal sealed record WorkflowInstanceRecord(string Id, string Workflow, string? Input, string Status, string? Output, string? Error, DateTimeOffset Created);
 
-/// <summary>One completed step: an activity result (or failure), a timer, a received event or a child workflow's result.</summary>
+/// <summary>One completed step: an activity's result (or failure), a timer that fired, or a received event.</summary>
 internal sealed record JournalEntry(int Sequence, string Kind, string Name, string? Result, string? Error, DateTimeOffset Recorded);
 
 /// <summary>Instance statuses.</summary>
