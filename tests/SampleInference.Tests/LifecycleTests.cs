@@ -44,12 +44,14 @@ public sealed class LifecycleTests : IDisposable
     public async Task Sigterm_stops_readiness_finishes_in_flight_requests_and_exits_cleanly()
     {
         var model = TestModels.WriteCountingLoop(_models);
-        await using var server = Start(model, "counter", ("Inference__ShutdownDelay", "00:00:02"));
+        // Generous delay and drain: on a busy machine the requests below take seconds, not milliseconds,
+        // and a late request that arrives after the delay would find the port closed.
+        await using var server = Start(model, "counter", ("Inference__ShutdownDelay", "00:00:08"), ("Inference__DrainTimeout", "00:02:00"));
         using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         await server.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(60), Ct);
 
-        // About five seconds of compute: still running when the two-second shutdown delay ends.
-        var slow = client.PostAsJsonAsync("/v2/models/counter/infer", Counting(x: 1, iterations: 5_000_000), Ct);
+        // About fifteen seconds of compute on an idle machine: still running when the shutdown delay ends.
+        var slow = client.PostAsJsonAsync("/v2/models/counter/infer", Counting(x: 1, iterations: 15_000_000), Ct);
         await Task.Delay(300, Ct);
         server.Terminate();
         await Task.Delay(300, Ct);
@@ -66,7 +68,7 @@ public sealed class LifecycleTests : IDisposable
         using var response = await slow;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>(Ct);
-        Assert.Equal(5_000_001f, body!["outputs"]![0]!["data"]![0]!.GetValue<float>());
+        Assert.Equal(15_000_001f, body!["outputs"]![0]!["data"]![0]!.GetValue<float>());
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
