@@ -123,6 +123,27 @@ public sealed class GatewayAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_caller_with_a_key_cannot_reach_a_replicas_operational_endpoints()
+    {
+        void WithKey(HttpRequestMessage request) => request.Headers.Add("x-api-key", Key);
+        using var metrics = await SendAsync("/models/locked/metrics", WithKey);
+        using var health = await SendAsync("/models/locked/healthz", WithKey);
+        using var stats = await SendAsync("/v2/models/locked/stats", WithKey);
+        using var own = await SendAsync("/models/locked/v1/models/locked:predict", WithKey);
+
+        Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.Equal("application/problem+json", metrics.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        Assert.Contains("locked", await V2ErrorAsync(stats, HttpStatusCode.NotFound), StringComparison.Ordinal);
+        // (The gateway's own health checks call /v2/health/ready on the replica, so that path proves nothing here.)
+        Assert.DoesNotContain(_model.Requests, request => request.Path is "/metrics" or "/healthz" or "/v2/models/locked/stats");
+
+        // The container's own API under /models/{name} still gets through.
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Contains(_model.Requests, request => request.Path == "/v1/models/locked:predict");
+    }
+
+    [Fact]
     public async Task A_model_without_keys_is_open()
     {
         using var response = await _client.GetAsync("/v2/models/open/ready", Ct);

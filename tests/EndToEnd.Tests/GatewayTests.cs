@@ -22,7 +22,7 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
 
         var (status, variant) = await suite.InferAsync("routes", null, Ct);
         using var metadata = await suite.Gateway.GetAsync("/v2/models/routes", Ct);
-        using var stripped = await suite.Gateway.GetAsync("/models/routes/v2/health/ready", Ct);
+        using var stripped = await suite.Gateway.GetAsync("/models/routes/v2/models/routes/ready", Ct);
         using var strippedMetadata = await suite.Gateway.GetAsync("/models/routes/v2/models/routes", Ct);
         using var unknown = await suite.Gateway.PostAsJsonAsync("/v2/models/nobody/infer", SuiteFixture.AddMulInfer(), Ct);
         using var unknownPrefix = await suite.Gateway.GetAsync("/models/nobody/anything", Ct);
@@ -37,6 +37,29 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
         Assert.Contains("nobody", (await unknown.Content.ReadFromJsonAsync<JsonObject>(Ct))!["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknownPrefix.StatusCode);
         Assert.Equal("application/problem+json", unknownPrefix.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_replicas_metrics_and_health_are_not_served_through_the_gateway()
+    {
+        var replica = (await suite.DeployAsync("operational", Stable, null, 0, Ct)).Status.Variants[VariantNames.Stable].Endpoints[0];
+        using var direct = new HttpClient { BaseAddress = new Uri(replica) };
+        using var metricsOnReplica = await direct.GetAsync("/metrics", Ct);
+
+        using var metrics = await suite.Gateway.GetAsync("/models/operational/metrics", Ct);
+        using var readyz = await suite.Gateway.GetAsync("/models/operational/readyz", Ct);
+        using var health = await suite.Gateway.GetAsync("/models/operational/v2/health/ready", Ct);
+        using var server = await suite.Gateway.GetAsync("/models/operational/v2", Ct);
+
+        // The replica serves its metrics; the gateway does not pass the path on.
+        Assert.Equal(HttpStatusCode.OK, metricsOnReplica.StatusCode);
+        foreach (var response in new[] { metrics, readyz, health, server })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        Assert.DoesNotContain("inference_requests_total", await metrics.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Theory]

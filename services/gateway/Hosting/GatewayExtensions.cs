@@ -67,6 +67,7 @@ internal static class GatewayExtensions
         {
             // Middleware classes: their services are resolved once, and each step is a plain RequestDelegate.
             proxy.UseMiddleware<ModelAccessMiddleware>();
+            proxy.UseMiddleware<ReplicaPathsMiddleware>();
             proxy.UseMiddleware<ModelRateLimitMiddleware>();
             proxy.UseMiddleware<VariantRoutingMiddleware>();
             proxy.UseSessionAffinity();

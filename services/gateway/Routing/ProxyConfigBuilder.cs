@@ -2,6 +2,7 @@ using System.Globalization;
 using ModelPlatform.Contracts;
 using ModelPlatform.Gateway.Configuration;
 using ModelPlatform.Gateway.LoadBalancing;
+using ModelPlatform.Gateway.Proxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -76,10 +77,10 @@ internal static class ProxyConfigBuilder
 
             // Open Inference Protocol calls compute a function of their input: safe to send again.
             var v2 = new Dictionary<string, string>(metadata) { [IdempotentRoute] = "true" };
-            routes.Add(Route($"v2-{model.Name}", clusterId, $"/v2/models/{model.Name}/{{**rest}}", v2, options, null));
-            routes.Add(Route($"v2-{model.Name}-root", clusterId, $"/v2/models/{model.Name}", v2, options, null));
-            routes.Add(Route($"prefix-{model.Name}", clusterId, $"/models/{model.Name}/{{**rest}}", metadata, options,
-                [new Dictionary<string, string> { ["PathRemovePrefix"] = $"/models/{model.Name}" }]));
+            routes.Add(Route($"v2-{model.Name}", clusterId, $"{ReplicaPaths.V2ModelsPrefix}{model.Name}/{{**rest}}", v2, options, null));
+            routes.Add(Route($"v2-{model.Name}-root", clusterId, $"{ReplicaPaths.V2ModelsPrefix}{model.Name}", v2, options, null));
+            routes.Add(Route($"prefix-{model.Name}", clusterId, $"{ReplicaPaths.ContainerPrefix}{model.Name}/{{**rest}}", metadata, options,
+                [new Dictionary<string, string> { ["PathRemovePrefix"] = $"{ReplicaPaths.ContainerPrefix}{model.Name}" }]));
         }
 
         return (routes, clusters);

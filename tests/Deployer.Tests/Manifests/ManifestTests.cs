@@ -18,7 +18,7 @@ public sealed class ManifestTests
         ["dapr.io/v1alpha1/Resiliency"] = typeof(DaprResiliency),
     };
 
-    private static readonly string[] KubernetesDocuments = ["namespaces.yaml", "deployer-rbac.yaml", "models-volume.yaml", "deployer.yaml", "gateway.yaml"];
+    private static readonly string[] KubernetesDocuments = ["namespaces.yaml", "deployer-rbac.yaml", "models-volume.yaml", "models-network-policy.yaml", "deployer.yaml", "gateway.yaml"];
 
     public static TheoryData<string> YamlFiles()
     {

@@ -32,14 +32,23 @@ internal static class KubernetesLabels
     /// <summary>Selects the Deployments, Services and autoscalers of one installation.</summary>
     public static string InstallationSelector(string installation) => $"{ManagedSelector},{Installation}={installation}";
 
-    /// <summary>The labels of a replica set's pods, also its Deployment's and Service's selector.</summary>
-    public static Dictionary<string, string> Selector(ReplicaSetSpec set) => new(StringComparer.Ordinal)
+    /// <summary>
+    /// The labels every model pod carries, whatever its model: what the NetworkPolicy
+    /// <c>models-gateway-only</c> in <c>deploy/kubernetes/models-network-policy.yaml</c> selects, so a
+    /// change here must change it too (the manifest tests hold the two together).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ModelPods { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        [Name] = set.Deployment,
-        [Instance] = set.Id,
         [Component] = ComponentValue,
         [PartOf] = PartOfValue,
         [ManagedBy] = Manager,
+    };
+
+    /// <summary>The labels of a replica set's pods, also its Deployment's and Service's selector.</summary>
+    public static Dictionary<string, string> Selector(ReplicaSetSpec set) => new(ModelPods, StringComparer.Ordinal)
+    {
+        [Name] = set.Deployment,
+        [Instance] = set.Id,
         [Model] = set.Deployment,
     };
 
