@@ -17,15 +17,33 @@ public sealed class EmbeddedRuntimeValidationTests : IDisposable
 {
     private readonly string _models = Directory.CreateTempSubdirectory("modelplatform-validation-").FullName;
 
-    public static TheoryData<string> LoaderVariables =>
+    public static TheoryData<string> HostProcessVariables =>
     [
         "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "dotnet_startup_hooks",
         "COMPlus_EnableDiagnostics", "CORECLR_ENABLE_PROFILING", "CORECLR_PROFILER_PATH", "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES",
         "hostingStartupAssemblies", "OPENSSL_CONF", "GCONV_PATH", "PATH", "CUDA_INJECTION64_PATH",
     ];
 
+    public static TheoryData<string> ListenVariables =>
+    [
+        "Kestrel__Endpoints__Public__Url", "kestrel__endpoints__x__url", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "URLS", "HTTP_PORTS",
+        "Inference__BindAddress", "Inference__Port",
+    ];
+
     [Theory]
-    [MemberData(nameof(LoaderVariables))]
+    [MemberData(nameof(ListenVariables))]
+    public void Env_that_changes_where_a_replica_listens_is_refused_on_the_embedded_runtime(string name)
+    {
+        var errors = Validator(ProvisionerKind.Processes).Validate(Request(ModelVariant(env: new() { [name] = "http://0.0.0.0:9000" })), null);
+
+        var message = Assert.Single(Assert.Contains($"stable.env.{name}", errors));
+        Assert.Contains("serve on loopback only", message, StringComparison.Ordinal);
+        var container = new VariantSpec { Image = "registry.example/team/model:1", Env = new Dictionary<string, string> { [name] = "http://0.0.0.0:9000" } };
+        Assert.Empty(Validator(ProvisionerKind.Kubernetes).Validate(Request(container), null));
+    }
+
+    [Theory]
+    [MemberData(nameof(HostProcessVariables))]
     public void Env_that_changes_what_a_host_process_loads_is_refused_on_the_embedded_runtime_naming_the_field_and_why(string name)
     {
         var errors = Validator(ProvisionerKind.Processes).Validate(Request(ModelVariant(env: new() { [name] = "/tmp/x" })), null);

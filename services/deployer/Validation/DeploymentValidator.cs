@@ -204,11 +204,11 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             {
                 errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, MODEL_NAME and MODEL_URI).");
             }
-            else if (settings.Provisioner == ProvisionerKind.Processes && LoaderVariables.WhyRefused(key) is { } reason)
+            else if (settings.Provisioner == ProvisionerKind.Processes && HostProcessVariables.WhyRefused(key) is { } reason)
             {
-                // A container is isolated from the deployer; a local process runs as its user.
+                // A container is isolated from the deployer; a local process runs as its user, on its network.
                 errors.Add($"{path}.env.{key}",
-                    $"{reason}; the embedded runtime runs replicas as the deployer's own user, so env may not change what code they load (the Kubernetes provisioner allows it: a container is isolated).");
+                    $"{reason}; the embedded runtime runs replicas as the deployer's own user on its host, so env may not change what code they load or where they listen (the Kubernetes provisioner allows it: a container is isolated).");
             }
 
             if (value is null || value.Length > 32 * 1024)

@@ -39,9 +39,9 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
     public Process Launch(ReplicaSetSpec replicaSet, int port, string logPath)
     {
         // Validation refuses these; a deployment stored before it did must not get them through.
-        if (replicaSet.Spec.Env?.Keys.FirstOrDefault(key => LoaderVariables.WhyRefused(key) is not null) is { } refused)
+        if (replicaSet.Spec.Env?.Keys.FirstOrDefault(key => HostProcessVariables.WhyRefused(key) is not null) is { } refused)
         {
-            throw new InvalidOperationException($"env {refused} is refused on the embedded runtime: it {LoaderVariables.WhyRefused(refused)}.");
+            throw new InvalidOperationException($"env {refused} is refused on the embedded runtime: it {HostProcessVariables.WhyRefused(refused)}.");
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);

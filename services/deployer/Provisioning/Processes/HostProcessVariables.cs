@@ -1,17 +1,19 @@
 namespace ModelPlatform.Deployer.Provisioning.Processes;
 
 /// <summary>
-/// Environment variables that change what code a host process loads: the dynamic linker's, the .NET
-/// host's and runtime's, ASP.NET Core's hosting startup, OpenSSL's and CUDA's injection hooks. On the
-/// embedded runtime a replica runs as the deployer's own OS user (which can read the deployer's
-/// admin token), so a deployment's <c>env</c> must not set them; in a container they are harmless.
+/// Environment variables a deployment's <c>env</c> may not set on a host process. Those that change
+/// what code it loads (the dynamic linker's, the .NET host's and runtime's, ASP.NET Core's hosting
+/// startup, OpenSSL's and CUDA's injection hooks): on the embedded runtime a replica runs as the
+/// deployer's own OS user, which can read the deployer's admin token. And those that change where it
+/// listens: a replica on the embedded runtime serves on loopback only, behind the gateway's keys and
+/// limits, which is what a network policy is on a cluster. In a container both are harmless.
 /// </summary>
 /// <remarks>
 /// Prefixes compare without case: the dynamic linker reads exact names, but .NET configuration reads
 /// <c>DOTNET_</c> and <c>ASPNETCORE_</c> settings whatever their case, and refusing a lower-case
 /// <c>ld_</c> loses nothing.
 /// </remarks>
-internal static class LoaderVariables
+internal static class HostProcessVariables
 {
     private static readonly (string Prefix, string Reason)[] Prefixes =
     [
@@ -29,7 +31,17 @@ internal static class LoaderVariables
         ["GLIBC_TUNABLES"] = "changes how glibc's loader and allocator behave",
         ["CUDA_INJECTION64_PATH"] = "makes CUDA load an injection library",
         ["NVTX_INJECTION64_PATH"] = "makes NVTX load an injection library",
+        ["ASPNETCORE_URLS"] = Listens,
+        ["ASPNETCORE_HTTP_PORTS"] = Listens,
+        ["ASPNETCORE_HTTPS_PORTS"] = Listens,
+        ["URLS"] = Listens,
+        ["HTTP_PORTS"] = Listens,
+        ["HTTPS_PORTS"] = Listens,
+        ["Inference__BindAddress"] = Listens,
+        ["Inference__Port"] = Listens,
     };
+
+    private const string Listens = "changes the address a replica listens on (replicas on this runtime serve on loopback only, behind the gateway)";
 
     /// <summary>Why <paramref name="name"/> may not be set on a host process, or null when it may.</summary>
     public static string? WhyRefused(string name)
@@ -40,6 +52,12 @@ internal static class LoaderVariables
             {
                 return reason;
             }
+        }
+
+        // Kestrel's own endpoints bind beside the replica's loopback one.
+        if (name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase))
+        {
+            return Listens;
         }
 
         // ASPNETCORE_HOSTINGSTARTUPASSEMBLIES, and the same setting through plain configuration.
