@@ -65,14 +65,14 @@ internal sealed class GatewayMetricsStandIn : IDisposable
         Histogram(text, "stable", 0.01, 100 * n);
         Histogram(text, "canary", 0.1, 50 * n);
         text.AppendLine(CultureInfo.InvariantCulture, $"# TYPE {GatewayMetricNames.InFlight} gauge");
-        text.AppendLine(CultureInfo.InvariantCulture, $"{GatewayMetricNames.InFlight}{{model=\"m\",variant=\"stable\"}} 3");
-        text.AppendLine(CultureInfo.InvariantCulture, $"{GatewayMetricNames.InFlight}{{model=\"m\",variant=\"canary\"}} 1");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{GatewayMetricNames.InFlight}{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"stable\"}} 3");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{GatewayMetricNames.InFlight}{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"canary\"}} 1");
         return text.ToString();
     }
 
     private static void Requests(StringBuilder text, string variant, string status, string outcome, long count) =>
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"{GatewayMetricNames.Requests}{{model=\"m\",variant=\"{variant}\",status_code=\"{status}\",outcome=\"{outcome}\"}} {count}");
+            $"{GatewayMetricNames.Requests}{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"{variant}\",status_code=\"{status}\",outcome=\"{outcome}\"}} {count}");
 
     /// <summary>Every request in the bucket whose upper bound is <paramref name="bound"/>.</summary>
     private static void Histogram(StringBuilder text, string variant, double bound, long count)
@@ -80,11 +80,11 @@ internal sealed class GatewayMetricsStandIn : IDisposable
         foreach (var le in GatewayMetricNames.LatencyBucketsSeconds)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"{GatewayMetricNames.DurationBuckets}{{model=\"m\",variant=\"{variant}\",outcome=\"success\",le=\"{le.ToString(CultureInfo.InvariantCulture)}\"}} {(le >= bound ? count : 0)}");
+                $"{GatewayMetricNames.DurationBuckets}{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"{variant}\",outcome=\"success\",le=\"{le.ToString(CultureInfo.InvariantCulture)}\"}} {(le >= bound ? count : 0)}");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"{GatewayMetricNames.DurationBuckets}{{model=\"m\",variant=\"{variant}\",outcome=\"success\",le=\"+Inf\"}} {count}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"gateway_request_duration_seconds_sum{{model=\"m\",variant=\"{variant}\",outcome=\"success\"}} {count * bound}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"gateway_request_duration_seconds_count{{model=\"m\",variant=\"{variant}\",outcome=\"success\"}} {count}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{GatewayMetricNames.DurationBuckets}{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"{variant}\",outcome=\"success\",le=\"+Inf\"}} {count}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"gateway_request_duration_seconds_sum{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"{variant}\",outcome=\"success\"}} {count * bound}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"gateway_request_duration_seconds_count{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"{variant}\",outcome=\"success\"}} {count}");
     }
 }
