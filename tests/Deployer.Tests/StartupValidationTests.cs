@@ -12,11 +12,13 @@ public sealed class StartupValidationTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _deployer.DisposeAsync();
 
     [Theory]
-    [InlineData("Deployer__Auth__Tokens__0__Role", "root", "Deployer:Auth:Tokens:0:Role 'root' is not one of reader, deployer, operator, admin.")]
+    [InlineData("Deployer__Auth__Tokens__0__Role", "root", "Deployer:Auth:Tokens:0:Role 'root' is not one of reader, deployer, operator, admin, gateway.")]
     [InlineData("Deployer__Auth__Tokens__0__Sha256", "the-token-itself", "Deployer:Auth:Tokens:0:Sha256 must be the token's SHA-256 as 64 hex digits")]
     [InlineData("Deployer__Processes__ProbeInterval", "00:00:00.001", "Deployer:Processes:")]
     [InlineData("Deployer__RateLimit__Burst", "0", "Deployer:RateLimit:")]
     [InlineData("Deployer__MaxRequestBodySize", "0", "MaxRequestBodySize")]
+    [InlineData("Deployer__Telemetry__Source", "Prometheus", "Deployer:Telemetry:Prometheus:Url must be Prometheus's http(s) base URL")]
+    [InlineData("Deployer__Telemetry__MinWindow", "00:30:00", "Deployer:Telemetry:MinWindow (00:30:00) is longer than MaxWindow")]
     public async Task A_bad_setting_stops_the_start_naming_it(string key, string value, string message)
     {
         await _deployer.StopAsync();

@@ -23,6 +23,7 @@ public class DeployerHarness : IAsyncDisposable
         ["deployer"] = "test-deployer-51aa07",
         ["operator"] = "test-operator-c3e9b4",
         ["admin"] = "test-admin-0d6f93",
+        ["gateway"] = "test-gateway-7b42e1",
     };
 
     private readonly string _root = Directory.CreateTempSubdirectory("modelplatform-deployer-").FullName;

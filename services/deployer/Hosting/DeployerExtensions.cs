@@ -9,6 +9,7 @@ using ModelPlatform.Deployer.Routing;
 using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
 using ModelPlatform.Deployer.Status;
+using ModelPlatform.Deployer.Telemetry;
 using ModelPlatform.Deployer.Validation;
 using ModelPlatform.Deployer.Workflows;
 using ModelPlatform.ServiceDefaults;
@@ -66,6 +67,7 @@ internal static class DeployerExtensions
         services.AddSingleton<ModelRoots>();
         services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));
         services.AddSingleton<DeploymentValidator>();
+        services.AddVariantTelemetry(builder.Configuration);
 
         // Order matters: the provisioner (registered above) adopts running replicas or reads the cluster,
         // then workflows resume (the embedded host's journal, or Dapr's worker), then the rest is
@@ -105,6 +107,7 @@ internal static class DeployerExtensions
         app.MapDeploymentsApi();
         app.MapAuditApi();
         app.MapRoutesApi();
+        app.MapTelemetryApi();
         _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
         return app;
     }

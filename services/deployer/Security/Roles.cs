@@ -1,14 +1,15 @@
 namespace ModelPlatform.Deployer.Security;
 
-/// <summary>What a token may do: read, deploy (create, replace, delete), operate (traffic, promote, rollback), or all.</summary>
+/// <summary>What a token may do: read, deploy (create, replace, delete), operate (traffic, promote, rollback), report a gateway's telemetry (and read), or all.</summary>
 internal static class Roles
 {
     public const string Reader = "reader";
     public const string Deployer = "deployer";
     public const string Operator = "operator";
     public const string Admin = "admin";
+    public const string Gateway = "gateway";
 
-    public static readonly IReadOnlyList<string> All = [Reader, Deployer, Operator, Admin];
+    public static readonly IReadOnlyList<string> All = [Reader, Deployer, Operator, Admin, Gateway];
 }
 
 /// <summary>The authorization policies of the API and the roles each admits.</summary>
@@ -17,12 +18,14 @@ internal static class Policies
     public const string Read = "read";
     public const string Deploy = "deploy";
     public const string Operate = "operate";
+    public const string Report = "report";
 
     public static IReadOnlyList<string> RolesFor(string policy) => policy switch
     {
         Read => Roles.All,
         Deploy => [Roles.Deployer, Roles.Admin],
         Operate => [Roles.Operator, Roles.Admin],
+        Report => [Roles.Gateway, Roles.Admin],
         _ => [Roles.Admin],
     };
 }

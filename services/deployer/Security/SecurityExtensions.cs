@@ -17,7 +17,7 @@ internal static class SecurityExtensions
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, configureOptions: null);
         var authorization = services.AddAuthorizationBuilder();
-        foreach (var policy in new[] { Policies.Read, Policies.Deploy, Policies.Operate })
+        foreach (var policy in new[] { Policies.Read, Policies.Deploy, Policies.Operate, Policies.Report })
         {
             authorization.AddPolicy(policy, builder => builder.RequireRole(Policies.RolesFor(policy)));
         }

@@ -40,6 +40,7 @@ internal static class GatewayExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RouteTableState>();
         services.AddSingleton<GatewayMetrics>();
+        services.AddGatewayTelemetry();
         services.AddSingleton<ModelRateLimiter>();
         services.AddSingleton<GatewayErrors>();
         services.AddSingleton(new InMemoryConfigProvider([], []));
@@ -73,6 +74,7 @@ internal static class GatewayExtensions
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+            proxy.UseMiddleware<VariantInFlightMiddleware>();
         });
         app.MapServerEndpoints();
         app.MapUnknownModels();

@@ -30,7 +30,7 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
         {
             await errors.WriteAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
                 $"{VariantHeaders.Name} must be '{Contracts.VariantNames.Stable}' or '{Contracts.VariantNames.Canary}', not '{Truncate(header)}'.");
-            metrics.Record(model, string.Empty, StatusCodes.Status400BadRequest, Stopwatch.GetElapsedTime(started));
+            metrics.Record(model, string.Empty, StatusCodes.Status400BadRequest, RequestOutcome.ClientError, Stopwatch.GetElapsedTime(started));
             return;
         }
 
@@ -44,7 +44,8 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
         if (proxy.AvailableDestinations.Count == 0)
         {
             await NoHealthyReplicaAsync(context, model, pinned);
-            metrics.Record(model, pinned, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            var status = context.Response.StatusCode;
+            metrics.Record(model, pinned, status, RequestOutcomes.Of(status, error: null), Stopwatch.GetElapsedTime(started));
             return;
         }
 
@@ -60,7 +61,9 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
         finally
         {
             var variant = proxy.ProxiedDestination is { } served ? VariantMetadata.VariantOf(served) : pinned;
-            metrics.Record(model, variant, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            var status = context.Response.StatusCode;
+            var outcome = RequestOutcomes.Of(status, context.Features.Get<IForwarderErrorFeature>()?.Error);
+            metrics.Record(model, variant, status, outcome, Stopwatch.GetElapsedTime(started));
         }
     }
 

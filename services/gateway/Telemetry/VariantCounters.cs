@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using ModelPlatform.Contracts;
+
+namespace ModelPlatform.Gateway.Telemetry;
+
+/// <summary>
+/// The gateway's own running totals per model and variant, which <see cref="TelemetryReporter"/>
+/// hands to the deployer. Recording is a dictionary lookup by a value tuple and a few interlocked
+/// increments: nothing is allocated once a variant has been seen.
+/// </summary>
+internal sealed class VariantCounters
+{
+    private static readonly double[] Bounds = [.. GatewayMetricNames.LatencyBucketsSeconds];
+
+    private readonly ConcurrentDictionary<(string Model, string Variant), Cell> _cells = new();
+
+    public void Record(string model, string variant, RequestOutcome outcome, double seconds)
+    {
+        var cell = CellOf(model, variant);
+        Interlocked.Increment(ref cell.Requests);
+        switch (outcome)
+        {
+            case RequestOutcome.ClientError: Interlocked.Increment(ref cell.ClientErrors); break;
+            case RequestOutcome.ServerError: Interlocked.Increment(ref cell.ServerErrors); break;
+            case RequestOutcome.TransportError: Interlocked.Increment(ref cell.TransportErrors); break;
+            default: break;
+        }
+
+        Interlocked.Increment(ref cell.Buckets[BucketOf(seconds)]);
+    }
+
+    public void AddInFlight(string model, string variant, long delta) => Interlocked.Add(ref CellOf(model, variant).InFlight, delta);
+
+    /// <summary>Every variant's totals now.</summary>
+    public IReadOnlyList<VariantCounts> Snapshot() => [.. _cells.Select(static pair => pair.Value.Read(pair.Key.Model, pair.Key.Variant))];
+
+    /// <summary>The bucket a latency falls in: the first bound at or above it, or the last (slower than every bound).</summary>
+    internal static int BucketOf(double seconds)
+    {
+        var index = Array.BinarySearch(Bounds, seconds);
+        return index >= 0 ? index : ~index;
+    }
+
+    private Cell CellOf(string model, string variant) =>
+        _cells.TryGetValue((model, variant), out var cell) ? cell : _cells.GetOrAdd((model, variant), static _ => new Cell());
+
+    private sealed class Cell
+    {
+        public long Requests;
+        public long ClientErrors;
+        public long ServerErrors;
+        public long TransportErrors;
+        public long InFlight;
+        public readonly long[] Buckets = new long[Bounds.Length + 1];
+
+        public VariantCounts Read(string model, string variant) => new(
+            model, variant, Interlocked.Read(ref Requests), Interlocked.Read(ref ClientErrors), Interlocked.Read(ref ServerErrors),
+            Interlocked.Read(ref TransportErrors), Interlocked.Read(ref InFlight),
+            [.. Enumerable.Range(0, Buckets.Length).Select(i => Interlocked.Read(ref Buckets[i]))]);
+    }
+}
