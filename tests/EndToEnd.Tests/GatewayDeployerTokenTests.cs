@@ -84,7 +84,9 @@ public sealed class GatewayDeployerTokenTests : IDisposable
         Assert.Contains("set Deployer:TokenFile", output, StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-token-the-deployer-holds", output, StringComparison.Ordinal);
 
-        // Not ready, as the protocol's health API says it: a 4xx without a body.
+        // Not ready, as the protocol's health API says it: a 4xx without a body. The route watch starts
+        // before the server listens, so the refusal can be logged before there is anyone to ask.
+        await gateway.WaitUntilOkAsync("/v2/health/live", TimeSpan.FromSeconds(60), Ct);
         using var ready = await client.GetAsync("/v2/health/ready", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, ready.StatusCode);
         Assert.Empty(await ready.Content.ReadAsByteArrayAsync(Ct));

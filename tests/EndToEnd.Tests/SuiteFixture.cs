@@ -22,7 +22,7 @@ public sealed class SuiteFixture : DeployerHarness, IAsyncLifetime
         _gateway = ServerProcess.Start(RepositoryPaths.ServiceDll("gateway", "ModelPlatform.Gateway"), port, new Dictionary<string, string>
         {
             ["Deployer__Url"] = BaseAddress.ToString(),
-            ["Deployer__Token"] = Tokens["reader"],
+            ["Deployer__Token"] = Tokens["gateway"],
             ["Deployer__MaxReconnectDelay"] = "00:00:00.500",
             ["Gateway__ActiveHealthInterval"] = "00:00:00.500",
             ["Gateway__PassiveReactivationPeriod"] = "00:00:05",
