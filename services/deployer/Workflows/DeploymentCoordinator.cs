@@ -183,11 +183,12 @@ internal sealed partial class DeploymentCoordinator(
         LogGaveUp(logger, record.Name, record.Generation);
         var reason = $"Gave up after {MaxAttempts} workflow attempts; the last ended with: {lastError}";
         var now = time.GetUtcNow();
-        await audit.SettleAsync(record.Uid, record.Generation, new AuditOutcome(AuditOutcomes.Failed, reason, now), token);
+        // The status first: whoever reads the audit entry as settled finds the status saying so too.
         await store.UpdateAsync(
             record.Name,
             current => current.Uid == record.Uid && current.Deleting == record.Deleting ? RevisionOutcome.Apply(current, record.Generation, reason, now) : null,
             token);
+        await audit.SettleAsync(record.Uid, record.Generation, new AuditOutcome(AuditOutcomes.Failed, reason, now), token);
         _givenUp[record.Name] = InstanceId(record, 0);
     }
 
