@@ -20,9 +20,7 @@ public sealed class BusyTests(OneAtATimeServer server) : IClassFixture<OneAtATim
     {
         // A run of billions of iterations holds the one turn until its client goes away.
         using var hold = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var slow = server.Client.PostAsJsonAsync("/v2/models/counter/infer", Counting(1, 5_000_000_000), hold.Token);
-
-        var busy = await UntilBusyAsync();
+        var (slow, busy) = await UntilBusyAsync(hold.Token);
         var grpc = await Assert.ThrowsAsync<RpcException>(() => server.Grpc.ModelInferAsync(GrpcCounting(), cancellationToken: Ct).ResponseAsync);
         using var ready = await server.Client.GetAsync("/v2/health/ready", Ct);
         var grpcReady = await server.Grpc.ServerReadyAsync(new ServerReadyRequest(), cancellationToken: Ct);
@@ -56,20 +54,32 @@ public sealed class BusyTests(OneAtATimeServer server) : IClassFixture<OneAtATim
         Assert.NotNull(turn);
     }
 
-    private async Task<string> UntilBusyAsync()
+    /// <summary>Starts the long run and probes until a probe is refused: the long run then holds the turn.</summary>
+    private async Task<(Task<HttpResponseMessage> Slow, string Busy)> UntilBusyAsync(CancellationToken hold)
     {
+        var slow = StartSlow(hold);
         while (true)
         {
+            if (slow.IsCompleted)
+            {
+                // A probe had the turn when the long run arrived, and it was refused: start it again.
+                (await slow).Dispose();
+                slow = StartSlow(hold);
+            }
+
             using var response = await server.Client.PostAsJsonAsync("/v2/models/counter/infer", Counting(1, 1), Ct);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                return V2Requests.Error((await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!);
+                return (slow, V2Requests.Error((await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!));
             }
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await Task.Delay(20, Ct);
         }
     }
+
+    private Task<HttpResponseMessage> StartSlow(CancellationToken hold) =>
+        server.Client.PostAsJsonAsync("/v2/models/counter/infer", Counting(1, 5_000_000_000), hold);
 
     private async Task<ModelInferResponse> UntilServedAsync()
     {
