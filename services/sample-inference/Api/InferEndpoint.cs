@@ -15,7 +15,13 @@ internal static class InferEndpoint
 {
     /// <summary>What the endpoint needs, bundled so the handler's signature stays readable.</summary>
     internal sealed record Services(
-        ModelHost Host, InferenceRunner Runner, InferenceMetrics Metrics, AnswerCompression Compression, IOptions<InferenceServerOptions> Options);
+        ModelHost Host,
+        InferenceRunner Runner,
+        InferenceAdmission Admission,
+        InferenceMetrics Metrics,
+        InferenceStatistics Statistics,
+        AnswerCompression Compression,
+        IOptions<InferenceServerOptions> Options);
 
     public static async Task<Results<InferenceHttpResult, JsonHttpResult<V2Error>, StatusCodeHttpResult>> HandleAsync(
         string name, string? version, HttpContext context, Services services)
@@ -25,8 +31,22 @@ internal static class InferEndpoint
         context.Response.OnCompleted(() =>
         {
             // A path's name is the client's to choose: only the served model's gets a series of its own.
-            var model = services.Host.Serves(name) ? name : "(unknown)";
-            services.Metrics.RecordRequest(model, context.Response.StatusCode, format, Stopwatch.GetElapsedTime(started));
+            var served = services.Host.Serves(name);
+            var status = context.Response.StatusCode;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            services.Metrics.RecordRequest(served ? name : "(unknown)", status, format, elapsed);
+            if (served && status != StatusCodes.Status404NotFound)
+            {
+                if (status == StatusCodes.Status200OK)
+                {
+                    services.Statistics.RecordSuccess(elapsed);
+                }
+                else
+                {
+                    services.Statistics.RecordFailure(elapsed);
+                }
+            }
+
             return Task.CompletedTask;
         });
 
@@ -46,8 +66,18 @@ internal static class InferEndpoint
         var cancellationToken = context.RequestAborted;
         RequestBody? body = null;
         InferenceRequest? request = null;
+        IDisposable? turn = null;
         try
         {
+            // Admitted before the body is read, so that a request waiting for its turn holds no buffer.
+            var queued = Stopwatch.GetTimestamp();
+            turn = await services.Admission.EnterAsync(cancellationToken);
+            if (turn is null)
+            {
+                return V2Results.Error(StatusCodes.Status429TooManyRequests, services.Admission.BusyMessage);
+            }
+
+            services.Statistics.RecordQueue(Stopwatch.GetElapsedTime(queued));
             var headerLength = ReadHeaderLength(context.Request);
             if (headerLength is not null)
             {
@@ -57,17 +87,18 @@ internal static class InferEndpoint
             body = await RequestBody.ReadAsync(context.Request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
             request = InferenceRequestParser.Parse(body.Memory, headerLength);
             var result = services.Runner.Run(model, request, cancellationToken);
-            return new InferenceHttpResult(services.Host.Name, services.Host.Version, body, request, result, services.Compression);
+            return new InferenceHttpResult(
+                services.Host.Name, services.Host.Version, body, request, result, services.Compression, turn, services.Statistics);
         }
         catch (InferenceProtocolException ex)
         {
-            Release(body, request);
+            Release(body, request, turn);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             return V2Results.Error(ex.StatusCode, ex.Message);
         }
         catch (BadHttpRequestException ex)
         {
-            Release(body, request);
+            Release(body, request, turn);
             return V2Results.Error(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? $"The request body exceeds the limit of {services.Options.Value.MaxRequestBodyBytes} bytes."
                 : $"The request body could not be read: {ex.Message}");
@@ -75,17 +106,17 @@ internal static class InferEndpoint
         catch (InvalidDataException ex)
         {
             // The decompression stream found a body that is not what its Content-Encoding says.
-            Release(body, request);
+            Release(body, request, turn);
             return V2Results.Error(StatusCodes.Status400BadRequest, $"The request body could not be decompressed: {ex.Message}");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Release(body, request);
+            Release(body, request, turn);
             return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
         }
         catch
         {
-            Release(body, request);
+            Release(body, request, turn);
             throw;
         }
     }
@@ -103,9 +134,10 @@ internal static class InferEndpoint
                 $"{InferenceRequestParser.HeaderLengthHeader} must be a non-negative integer, not '{values}'.");
     }
 
-    private static void Release(RequestBody? body, InferenceRequest? request)
+    private static void Release(RequestBody? body, InferenceRequest? request, IDisposable? turn)
     {
         request?.Dispose();
         body?.Dispose();
+        turn?.Dispose();
     }
 }

@@ -1,19 +1,29 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ModelPlatform.SampleInference.Inference;
 using ModelPlatform.SampleInference.Protocol;
+using ModelPlatform.SampleInference.Telemetry;
 
 namespace ModelPlatform.SampleInference.Api;
 
 /// <summary>
 /// Writes an inference response, JSON or (when any output is asked for in binary) a JSON header
 /// followed by the binary outputs, compressed when the client accepts it and the answer is large
-/// (<see cref="AnswerCompression"/>), and then releases the request's buffer and the native outputs.
+/// (<see cref="AnswerCompression"/>), and then releases the request's buffer, the native outputs and
+/// the request's turn (<see cref="InferenceAdmission"/>): the outputs are memory too.
 /// </summary>
 internal sealed class InferenceHttpResult(
-    string modelName, string modelVersion, RequestBody body, InferenceRequest request, InferenceResult result, AnswerCompression compression)
+    string modelName,
+    string modelVersion,
+    RequestBody body,
+    InferenceRequest request,
+    InferenceResult result,
+    AnswerCompression compression,
+    IDisposable turn,
+    InferenceStatistics statistics)
     : IResult, IDisposable
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -21,6 +31,7 @@ internal sealed class InferenceHttpResult(
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        var writing = Stopwatch.GetTimestamp();
         try
         {
             var response = httpContext.Response;
@@ -86,6 +97,7 @@ internal sealed class InferenceHttpResult(
         }
         finally
         {
+            statistics.RecordComputeOutput(Stopwatch.GetElapsedTime(writing));
             Dispose();
         }
     }
@@ -175,5 +187,6 @@ internal sealed class InferenceHttpResult(
         result.Dispose();
         request.Dispose();
         body.Dispose();
+        turn.Dispose();
     }
 }

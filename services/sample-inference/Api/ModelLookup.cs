@@ -3,19 +3,23 @@ using ModelPlatform.SampleInference.Runtime;
 
 namespace ModelPlatform.SampleInference.Api;
 
-/// <summary>Answers 404 for a model or version this server does not serve.</summary>
+/// <summary>Refuses, with 404 (NOT_FOUND over gRPC), a model or version this server does not serve.</summary>
 internal static class ModelLookup
 {
-    public static JsonHttpResult<V2Error>? NotServed(ModelHost host, string name, string? version)
+    public static JsonHttpResult<V2Error>? NotServed(ModelHost host, string name, string? version) =>
+        NotServedMessage(host, name, version) is { } message ? V2Results.Error(StatusCodes.Status404NotFound, message) : null;
+
+    /// <summary>Why the model is not served here, or null when it is; an empty or null version is any version.</summary>
+    public static string? NotServedMessage(ModelHost host, string name, string? version)
     {
         if (!host.Serves(name))
         {
-            return V2Results.Error(StatusCodes.Status404NotFound, $"Model '{name}' is not served here; this server serves '{host.Name}'.");
+            return $"Model '{name}' is not served here; this server serves '{host.Name}'.";
         }
 
-        if (version is not null && !string.Equals(version, host.Version, StringComparison.Ordinal))
+        if (!string.IsNullOrEmpty(version) && !string.Equals(version, host.Version, StringComparison.Ordinal))
         {
-            return V2Results.Error(StatusCodes.Status404NotFound, $"Model '{name}' has no version '{version}'; it has version '{host.Version}'.");
+            return $"Model '{name}' has no version '{version}'; it has version '{host.Version}'.";
         }
 
         return null;

@@ -9,7 +9,10 @@ internal static class ServerApi
 {
     public const string ServerName = "modelplatform-sample-inference";
 
-    private static readonly string ServerVersion =
+    /// <summary>The protocol extensions served in full; the repository index alone is served too, but not load and unload.</summary>
+    public static readonly IReadOnlyList<string> Extensions = ["binary_tensor_data", "model_configuration", "statistics"];
+
+    public static readonly string ServerVersion =
         typeof(ServerApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     public static IEndpointRouteBuilder MapServerApi(this IEndpointRouteBuilder app)
@@ -30,7 +33,7 @@ internal static class ServerApi
     }
 
     internal static Ok<ServerMetadataResponse> GetMetadata(ModelHost host) =>
-        TypedResults.Ok(new ServerMetadataResponse(ServerName, ServerVersion, ["binary_tensor_data"], host.Model?.ExecutionProvider));
+        TypedResults.Ok(new ServerMetadataResponse(ServerName, ServerVersion, Extensions, host.Model?.ExecutionProvider));
 
     internal static Ok Live() => TypedResults.Ok();
 

@@ -9,6 +9,7 @@ internal static class ContractEnvironment
     private static readonly (string Variable, string Key)[] Mappings =
     [
         ("PORT", nameof(InferenceServerOptions.Port)),
+        ("GRPC_PORT", nameof(InferenceServerOptions.GrpcPort)),
         ("MODEL_NAME", nameof(InferenceServerOptions.ModelName)),
         ("MODEL_URI", nameof(InferenceServerOptions.ModelUri)),
     ];

@@ -19,6 +19,16 @@ public sealed class InferenceServerOptions
     public int Port { get; set; } = 8080;
 
     /// <summary>
+    /// Port of the Open Inference Protocol over gRPC (HTTP/2 without TLS), from the contract's
+    /// <c>GRPC_PORT</c>; 0, the default, serves no gRPC. A port of its own because a cleartext
+    /// port cannot take both HTTP/1.1 and HTTP/2 clients that do not negotiate; off by default
+    /// because replicas run as processes on one machine would all want the same one. The container
+    /// image sets 8081, KServe's.
+    /// </summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; }
+
+    /// <summary>
     /// Address to listen on: loopback by default, for a server run by hand; the container image sets
     /// <c>0.0.0.0</c>, as a container's traffic does not arrive on loopback.
     /// </summary>
@@ -81,6 +91,17 @@ public sealed class InferenceServerOptions
     /// <summary>How long in-flight requests may take to finish once the server stops accepting.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Most inferences run at once; more wait in a queue of <see cref="MaxQueuedInferences"/>. ONNX
+    /// Runtime already spreads one run over the cores, so more at once only adds memory and latency.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentInferences { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Most inferences waiting for a turn; beyond them the server answers busy (429, RESOURCE_EXHAUSTED).</summary>
+    [Range(0, 100_000)]
+    public int MaxQueuedInferences { get; set; } = 128;
 
     /// <summary>Run one inference on zeros before reporting ready, so the first request is not slow.</summary>
     public bool WarmUp { get; set; } = true;

@@ -15,6 +15,11 @@ internal sealed partial class InferenceServerOptionsValidator : IValidateOptions
             failures.Add($"BindAddress '{options.BindAddress}' is not an IP address.");
         }
 
+        if (options.GrpcPort == options.Port)
+        {
+            failures.Add($"GRPC_PORT {options.GrpcPort} is also the HTTP port; gRPC needs a port of its own.");
+        }
+
         if (!ModelLocation.TryResolvePath(options.ModelUri, out var path, out var error))
         {
             failures.Add(error!);

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelPlatform.SampleInference.Api;
 using ModelPlatform.SampleInference.Configuration;
+using ModelPlatform.SampleInference.Grpc;
 using ModelPlatform.SampleInference.Inference;
 using ModelPlatform.SampleInference.Lifecycle;
 using ModelPlatform.SampleInference.Runtime;
@@ -33,7 +36,13 @@ internal static class InferenceServerExtensions
         {
             if (ListenAddress.FollowsInferenceSettings(configuration))
             {
-                kestrel.Listen(IPAddress.Parse(inference.Value.BindAddress), inference.Value.Port);
+                var address = IPAddress.Parse(inference.Value.BindAddress);
+                kestrel.Listen(address, inference.Value.Port);
+                if (inference.Value.GrpcPort != 0)
+                {
+                    // HTTP/2 alone: without TLS there is no negotiation, so a port is one protocol or the other.
+                    kestrel.Listen(address, inference.Value.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+                }
             }
 
             kestrel.Limits.MaxRequestBodySize = inference.Value.MaxRequestBodyBytes;
@@ -61,6 +70,12 @@ internal static class InferenceServerExtensions
         services.AddSingleton<AnswerCompression>();
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<InferenceRunner>();
+        services.AddSingleton<InferenceAdmission>();
+        services.AddSingleton<InferenceStatistics>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<InferenceServerOptions>>((grpc, inference) =>
+            grpc.MaxReceiveMessageSize = (int)Math.Min(inference.Value.MaxRequestBodyBytes, int.MaxValue));
         services.AddSingleton<InferenceMetrics>();
         services.AddHostedService<ModelLoader>();
         services.AddHostedService<ShutdownDrain>();
@@ -93,6 +108,8 @@ internal static class InferenceServerExtensions
 
         app.MapServerApi();
         app.MapModelApi();
+        app.MapExtensionApi();
+        app.MapGrpcService<GrpcInferenceService>();
         return app;
     }
 }

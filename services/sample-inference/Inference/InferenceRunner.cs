@@ -10,11 +10,12 @@ namespace ModelPlatform.SampleInference.Inference;
 /// Checks a parsed request against the model's signature, runs it on ONNX Runtime, and hands back
 /// the outputs asked for. A client that disconnects stops its run.
 /// </summary>
-internal sealed class InferenceRunner(InferenceMetrics metrics)
+internal sealed class InferenceRunner(InferenceMetrics metrics, InferenceStatistics statistics)
 {
     public InferenceResult Run(LoadedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
         var signature = model.Signature;
+        var decoding = Stopwatch.GetTimestamp();
         var inputNames = new string[request.Inputs.Count];
         var inputValues = new List<OrtValue>(request.Inputs.Count);
         try
@@ -44,6 +45,7 @@ internal sealed class InferenceRunner(InferenceMetrics metrics)
 
             var requested = SelectOutputs(signature, request);
             var outputNames = requested.Select(output => output.Name).ToArray();
+            statistics.RecordComputeInput(Stopwatch.GetElapsedTime(decoding));
             var values = Execute(model, inputNames, inputValues, outputNames, cancellationToken);
             var produced = values.ToArray();
             var outputs = new List<OutputTensor>(requested.Count);
@@ -114,7 +116,9 @@ internal sealed class InferenceRunner(InferenceMetrics metrics)
         }
         finally
         {
-            metrics.RecordCompute(model.ExecutionProvider, Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics.RecordCompute(model.ExecutionProvider, elapsed);
+            statistics.RecordComputeInfer(elapsed);
         }
     }
 

@@ -3,8 +3,19 @@ using System.Text.Json;
 
 namespace ModelPlatform.SampleInference.Protocol;
 
-/// <summary>One input of a request: its declared name, datatype and shape, and its data in JSON or binary form.</summary>
-internal sealed record RequestInput(string Name, string Datatype, long[] Shape, JsonElement? Data, ReadOnlyMemory<byte>? Binary);
+/// <summary>
+/// One input of a request: its declared name, datatype and shape, and its data in JSON, binary or
+/// typed form (<see cref="Typed"/>, gRPC's <c>contents</c>). <see cref="BinarySource"/> names
+/// where binary data came from, for messages about its size.
+/// </summary>
+internal sealed record RequestInput(
+    string Name,
+    string Datatype,
+    long[] Shape,
+    JsonElement? Data,
+    ReadOnlyMemory<byte>? Binary,
+    ITypedTensorContents? Typed = null,
+    string BinarySource = InferenceRequestParser.BinaryDataSize);
 
 /// <summary>An output the client asked for, and whether it wants it in binary form.</summary>
 internal sealed record RequestedOutput(string Name, bool Binary);
@@ -12,10 +23,11 @@ internal sealed record RequestedOutput(string Name, bool Binary);
 /// <summary>
 /// A parsed inference request. It keeps the parsed JSON document alive (inputs' data and the
 /// parameters point into it), and the pooled text it was parsed from when the parser had to quote
-/// bare NaN or Infinity words, so it is disposed once the response is written.
+/// bare NaN or Infinity words, so it is disposed once the response is written. A request read from
+/// gRPC has no document: its data points into the message.
 /// </summary>
 internal sealed class InferenceRequest(
-    JsonDocument document,
+    JsonDocument? document,
     byte[]? rewrittenJson,
     string id,
     JsonElement? parameters,
@@ -41,7 +53,7 @@ internal sealed class InferenceRequest(
 
     public void Dispose()
     {
-        document.Dispose();
+        document?.Dispose();
         if (Interlocked.Exchange(ref _rewrittenJson, null) is { } rewritten)
         {
             ArrayPool<byte>.Shared.Return(rewritten);

@@ -27,6 +27,10 @@ internal static class TensorDecoder
 
         CheckShape(input, spec);
         var count = ElementCount(input);
+        if (input.Typed is { } typed)
+        {
+            return typed.Decode(input, spec.ElementType, count);
+        }
 
         return spec.ElementType switch
         {
@@ -241,8 +245,7 @@ internal static class TensorDecoder
 
         if (!read(element, out values[index]))
         {
-            throw InferenceProtocolException.BadRequest(
-                $"input '{input.Name}': element {index} is {Truncate(element.GetRawText())}, not a valid {input.Datatype} value.");
+            throw InvalidElement(input, index, element.GetRawText());
         }
 
         index++;
@@ -294,9 +297,13 @@ internal static class TensorDecoder
 
     private static InferenceProtocolException BinarySizeMismatch(RequestInput input, long actual, long expected) =>
         InferenceProtocolException.BadRequest(
-            $"input '{input.Name}': {InferenceRequestParser.BinaryDataSize} is {actual} bytes, but shape {FormatShape(input.Shape)} of {input.Datatype} needs {expected}.");
+            $"input '{input.Name}': {input.BinarySource} is {actual} bytes, but shape {FormatShape(input.Shape)} of {input.Datatype} needs {expected}.");
 
-    private static InferenceProtocolException CountMismatch(RequestInput input, int expected, string actual) =>
+    public static InferenceProtocolException InvalidElement(RequestInput input, int index, string value) =>
+        InferenceProtocolException.BadRequest(
+            $"input '{input.Name}': element {index} is {Truncate(value)}, not a valid {input.Datatype} value.");
+
+    public static InferenceProtocolException CountMismatch(RequestInput input, int expected, string actual) =>
         InferenceProtocolException.BadRequest(
             $"input '{input.Name}': shape {FormatShape(input.Shape)} needs {expected} elements, but the data has {actual}.");
 

@@ -60,6 +60,7 @@ internal sealed class InferenceMetrics
         < 300 => "success",
         StatusCodes.Status404NotFound => "not_found",
         StatusCodes.Status413PayloadTooLarge => "too_large",
+        StatusCodes.Status429TooManyRequests => "busy",
         StatusCodes.Status499ClientClosedRequest => "cancelled",
         StatusCodes.Status503ServiceUnavailable => "unavailable",
         < 500 => "bad_request",
