@@ -103,7 +103,8 @@ internal sealed partial class EmbeddedWorkflowHost(
     /// </summary>
     public bool RaiseEvent(string instanceId, string eventName, object? payload)
     {
-        if (!_running.TryGetValue(instanceId, out var instance))
+        // An instance whose outcome is out is ended, though it may not be forgotten yet.
+        if (!_running.TryGetValue(instanceId, out var instance) || instance.Outcome.Task.IsCompleted)
         {
             return false;
         }
