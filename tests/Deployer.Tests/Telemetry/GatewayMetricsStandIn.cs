@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using ModelPlatform.Contracts;
 using ModelPlatform.Testing;
@@ -15,42 +14,20 @@ namespace ModelPlatform.Deployer.Tests.Telemetry;
 /// </summary>
 internal sealed class GatewayMetricsStandIn : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly FakeHttpServer _server;
     private long _scrapes;
 
     public GatewayMetricsStandIn()
     {
-        var port = FreePort.Next();
-        Url = new Uri($"http://127.0.0.1:{port}/metrics");
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _ = ServeAsync();
+        _server = new FakeHttpServer(
+            _ => Task.FromResult((200, Exposition(Interlocked.Increment(ref _scrapes)))),
+            "text/plain; version=0.0.4");
+        Url = new Uri(_server.BaseAddress, "metrics");
     }
 
     public Uri Url { get; }
 
-    public void Dispose() => _listener.Close();
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var body = Encoding.UTF8.GetBytes(Exposition(Interlocked.Increment(ref _scrapes)));
-            context.Response.ContentType = "text/plain; version=0.0.4";
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
-        }
-    }
+    public void Dispose() => _server.Dispose();
 
     private static string Exposition(long n)
     {

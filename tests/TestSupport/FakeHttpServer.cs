@@ -1,23 +1,23 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using ModelPlatform.Testing;
-
-namespace ModelPlatform.EndToEnd.Tests;
+namespace ModelPlatform.Testing;
 
 /// <summary>
 /// A tiny HTTP server in the test process that records every request's headers and answers with
-/// the answer function it is given: a stand-in deployer (serving a route table) or model (showing what
-/// the gateway forwards).
+/// the answer function it is given: a stand-in deployer (serving a route table), model (showing what
+/// the gateway forwards) or gateway (serving its metrics to Prometheus).
 /// </summary>
 public sealed class FakeHttpServer : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Func<HttpListenerRequest, Task<(int Status, string Body)>> _answer;
+    private readonly string _contentType;
 
-    public FakeHttpServer(Func<HttpListenerRequest, Task<(int Status, string Body)>> answer)
+    public FakeHttpServer(Func<HttpListenerRequest, Task<(int Status, string Body)>> answer, string contentType = "application/json")
     {
         _answer = answer;
+        _contentType = contentType;
         var port = FreePort.Next();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(BaseAddress.ToString());
@@ -54,7 +54,7 @@ public sealed class FakeHttpServer : IDisposable
                 var (status, body) = await _answer(request);
                 var bytes = Encoding.UTF8.GetBytes(body);
                 context.Response.StatusCode = status;
-                context.Response.ContentType = "application/json";
+                context.Response.ContentType = _contentType;
                 context.Response.ContentLength64 = bytes.Length;
                 await context.Response.OutputStream.WriteAsync(bytes);
                 context.Response.Close();
