@@ -11,7 +11,7 @@ internal sealed class SmoothWeightedRoundRobin
     private readonly Dictionary<string, long> _scores = new(StringComparer.Ordinal);
 
     /// <summary>Picks one of <paramref name="candidates"/> (name, weight); weights must not all be zero.</summary>
-    public string Pick(IReadOnlyList<(string Name, int Weight)> candidates)
+    public string Pick(ReadOnlySpan<(string Name, int Weight)> candidates)
     {
         lock (_scores)
         {

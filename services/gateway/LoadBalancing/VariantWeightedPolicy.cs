@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -10,7 +11,7 @@ namespace ModelPlatform.Gateway.LoadBalancing;
 /// then round-robins over the chosen variant's replicas. YARP hands it only the destinations that
 /// health checks leave available, so a variant without a healthy replica drops out and the others
 /// share its traffic; if every remaining variant has weight 0 (a dark canary left alone), they
-/// share it equally rather than failing.
+/// share it equally rather than failing. A pick allocates nothing: it runs on every request.
 /// </summary>
 internal sealed class VariantWeightedPolicy : ILoadBalancingPolicy
 {
@@ -31,47 +32,94 @@ internal sealed class VariantWeightedPolicy : ILoadBalancingPolicy
                 return availableDestinations[0];
         }
 
-        var variants = new List<(string Name, int Weight)>(2);
-        foreach (var destination in availableDestinations)
+        // A model has a handful of variants (stable, canary): they are gathered on the stack.
+        var buffer = default(VariantBuffer);
+        Span<(string Name, int Weight)> variants = buffer;
+        var count = 0;
+        List<(string Name, int Weight)>? more = null;
+        for (var i = 0; i < availableDestinations.Count; i++)
         {
+            var destination = availableDestinations[i];
             var variant = VariantMetadata.VariantOf(destination);
-            if (!variants.Exists(v => v.Name == variant))
+            if (IndexOf(variants[..count], variant) < 0 && IndexOf(CollectionsMarshal.AsSpan(more), variant) < 0)
             {
-                variants.Add((variant, VariantMetadata.WeightOf(destination)));
+                if (count < variants.Length)
+                {
+                    variants[count++] = (variant, VariantMetadata.WeightOf(destination));
+                }
+                else
+                {
+                    (more ??= []).Add((variant, VariantMetadata.WeightOf(destination)));
+                }
             }
         }
 
-        string chosen;
-        if (variants.Count == 1)
-        {
-            chosen = variants[0].Name;
-        }
-        else
-        {
-            var weighted = variants.Where(v => v.Weight > 0).ToList();
-            chosen = Balance(cluster).Split.Pick(weighted.Count > 0 ? weighted : [.. variants.Select(v => (v.Name, 1))]);
-        }
-
-        var cursor = Balance(cluster).Next(chosen);
+        // More variants than the stack holds (not made by today's route table) take the slow path.
+        var candidates = more is null ? variants[..count] : [.. variants, .. more];
+        var balance = _balances.GetValue(cluster, static _ => new ClusterBalance());
+        var chosen = candidates.Length == 1 ? candidates[0].Name : balance.Split.Pick(Weighted(candidates));
+        var cursor = balance.Next(chosen);
         var replicas = 0;
-        foreach (var destination in availableDestinations)
+        for (var i = 0; i < availableDestinations.Count; i++)
         {
-            replicas += VariantMetadata.VariantOf(destination) == chosen ? 1 : 0;
+            replicas += VariantMetadata.VariantOf(availableDestinations[i]) == chosen ? 1 : 0;
         }
 
         var target = (int)((uint)cursor % (uint)replicas);
-        foreach (var destination in availableDestinations)
+        for (var i = 0; i < availableDestinations.Count; i++)
         {
-            if (VariantMetadata.VariantOf(destination) == chosen && target-- == 0)
+            if (VariantMetadata.VariantOf(availableDestinations[i]) == chosen && target-- == 0)
             {
-                return destination;
+                return availableDestinations[i];
             }
         }
 
         return availableDestinations[0];
     }
 
-    private ClusterBalance Balance(ClusterState cluster) => _balances.GetValue(cluster, static _ => new ClusterBalance());
+    /// <summary>The variants with a weight, in order; if none has one, all of them with equal weights. Rewrites <paramref name="variants"/>.</summary>
+    private static Span<(string Name, int Weight)> Weighted(Span<(string Name, int Weight)> variants)
+    {
+        var weighted = 0;
+        foreach (var variant in variants)
+        {
+            if (variant.Weight > 0)
+            {
+                variants[weighted++] = variant;
+            }
+        }
+
+        if (weighted > 0)
+        {
+            return variants[..weighted];
+        }
+
+        foreach (ref var variant in variants)
+        {
+            variant.Weight = 1;
+        }
+
+        return variants;
+    }
+
+    private static int IndexOf(ReadOnlySpan<(string Name, int Weight)> variants, string name)
+    {
+        for (var i = 0; i < variants.Length; i++)
+        {
+            if (variants[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    [InlineArray(4)]
+    private struct VariantBuffer
+    {
+        private (string Name, int Weight) _first;
+    }
 
     /// <summary>A cluster's variant split and, per variant, where its replica round-robin stands.</summary>
     private sealed class ClusterBalance

@@ -81,6 +81,33 @@ public sealed class VariantWeightedPolicyTests
         Assert.Same(first, otherFirst);
     }
 
+    [Fact]
+    public void Picking_between_variants_allocates_nothing()
+    {
+        DestinationState[] destinations = [Destinations.Of("stable", 80, 0), Destinations.Of("stable", 80, 1), Destinations.Of("canary", 20, 2)];
+        // The first picks make the cluster's split and the variants' cursors.
+        Pick(destinations, 10);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            _policy.PickDestination(_context, _cluster, destinations);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void More_variants_than_usual_still_split_by_weight()
+    {
+        DestinationState[] destinations = [.. Enumerable.Range(0, 6).Select(i => Destinations.Of($"v{i}", i == 5 ? 50 : 10, i))];
+
+        var picks = Pick(destinations, 100);
+
+        Assert.Equal(50, picks.Count(d => VariantMetadata.VariantOf(d) == "v5"));
+        Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(10, picks.Count(d => VariantMetadata.VariantOf(d) == $"v{i}")));
+    }
+
     private List<DestinationState> Pick(IReadOnlyList<DestinationState> destinations, int count) =>
         [.. Enumerable.Range(0, count).Select(_ => _policy.PickDestination(_context, _cluster, destinations)!)];
 }
