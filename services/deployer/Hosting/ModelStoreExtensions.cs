@@ -10,10 +10,6 @@ internal static class ModelStoreExtensions
 {
     public static IServiceCollection AddModelStore(this IServiceCollection services, RuntimeKind runtime)
     {
-        services.AddOptions<ModelStoreOptions>()
-            .BindConfiguration(ModelStoreOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         if (runtime == RuntimeKind.Dapr)
         {
             services.AddSingleton<IModelCatalog, DaprModelCatalog>();
@@ -25,6 +21,7 @@ internal static class ModelStoreExtensions
 
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<ModelStore>();
+        services.AddSingleton<ModelPinning>();
         return services;
     }
 }
