@@ -128,10 +128,10 @@ internal sealed class DeploymentChanges(
     private async Task<(DeploymentRequest Request, Dictionary<string, string[]> Errors)> PinAndValidateAsync(
         DeploymentRequest request, string? nameInPath, CancellationToken cancellationToken)
     {
-        var (pinned, errors) = await models.PinAsync(request, cancellationToken);
-        foreach (var (field, messages) in validator.Validate(pinned, nameInPath))
+        var (pinned, errors) = await models.PinAsync(request, nameInPath, cancellationToken);
+        foreach (var (field, messages) in validator.Validate(pinned, nameInPath).Where(pair => !errors.ContainsKey(pair.Key)))
         {
-            errors[field] = [.. errors.GetValueOrDefault(field, []), .. messages];
+            errors[field] = messages;
         }
 
         return (pinned, errors);

@@ -22,6 +22,9 @@ internal static class ModelStoreExtensions
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<ModelStore>();
         services.AddSingleton<ModelPinning>();
+        services.AddSingleton<RemoteModelFetch>();
+        // The fetch's own deadline (Deployer:Models:FetchTimeout) bounds it; a model may take minutes.
+        services.AddHttpClient(RemoteModelFetch.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         return services;
     }
 }
