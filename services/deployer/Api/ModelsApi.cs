@@ -63,7 +63,7 @@ internal static class ModelsApi
         group.MapGet("/blobs/{digest}", Download).WithName("DownloadModelFile")
             .WithSummary("The file of a stored version by digest (sha256:{hex}): what replicas on a cluster fetch before they report ready.")
             .Produces(StatusCodes.Status200OK, contentType: MediaType)
-            .RequireAuthorization(Policies.Read);
+            .RequireAuthorization(Policies.FetchModel);
         return app;
     }
 

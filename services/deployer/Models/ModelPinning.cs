@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Options;
 using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.Provisioning.Kubernetes;
 
 namespace ModelPlatform.Deployer.Models;
 
@@ -8,7 +11,7 @@ namespace ModelPlatform.Deployer.Models;
 /// a later upload changes no running deployment; a pinned URI is checked to name a stored version.
 /// An <c>https://...#sha256={hex}</c> URI is fetched into the store and pinned the same way.
 /// </summary>
-internal sealed class ModelPinning(ModelStore store, RemoteModelFetch remote)
+internal sealed class ModelPinning(ModelStore store, RemoteModelFetch remote, IOptions<DeployerOptions> options)
 {
     /// <summary>The request with every store URI pinned, and the problems by field (<c>stable.model.uri</c>).</summary>
     public async Task<(DeploymentRequest Request, Dictionary<string, string[]> Errors)> PinAsync(
@@ -36,6 +39,13 @@ internal sealed class ModelPinning(ModelStore store, RemoteModelFetch remote)
             if (ModelNames.WhyInvalid(deployment) is not null)
             {
                 // The validator names the deployment's name; the file is kept under it, so it waits for a good one.
+                return variant;
+            }
+
+            if (StoredModelSource.WhyUnavailable(options.Value) is { } unavailable)
+            {
+                // Nothing is fetched for a deployment that could not run it.
+                errors[field] = [unavailable];
                 return variant;
             }
 
