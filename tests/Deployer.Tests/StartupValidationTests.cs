@@ -12,7 +12,7 @@ public sealed class StartupValidationTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _deployer.DisposeAsync();
 
     [Theory]
-    [InlineData("Deployer__Auth__Tokens__0__Role", "root", "Deployer:Auth:Tokens:0:Role 'root' is not one of reader, deployer, operator, admin, gateway.")]
+    [InlineData("Deployer__Auth__Tokens__0__Role", "root", "Deployer:Auth:Tokens:0:Role 'root' is not one of reader, deployer, operator, admin, gateway, model-fetch.")]
     [InlineData("Deployer__Auth__Tokens__0__Sha256", "the-token-itself", "Deployer:Auth:Tokens:0:Sha256 must be the token's SHA-256 as 64 hex digits")]
     [InlineData("Deployer__Processes__ProbeInterval", "00:00:00.001", "Deployer:Processes:")]
     [InlineData("Deployer__RateLimit__Burst", "0", "Deployer:RateLimit:")]

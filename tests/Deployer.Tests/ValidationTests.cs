@@ -134,7 +134,8 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
 
     [Theory]
     [InlineData("s3://bucket/model.onnx", "s3")]
-    [InlineData("https://example.com/model.onnx", "https")]
+    // http(s) URIs are the model store's to fetch (pinned by digest): Models/RemoteModelTests.
+    [InlineData("ftp://example.com/model.onnx", "ftp")]
     public async Task A_model_uri_with_a_scheme_that_is_not_configured_is_refused_naming_the_setting(string uri, string scheme)
     {
         using var response = await deployer.CreateAsync("scheme", deployer.ModelVariant(uri: uri), cancellationToken: Ct);

@@ -89,7 +89,8 @@ public sealed class LifecycleTests : IDisposable
 
     [Theory]
     [InlineData("/no/such/model.onnx", "no model file at '/no/such/model.onnx'")]
-    [InlineData("https://example.invalid/model.onnx", "scheme 'https' is not supported")]
+    [InlineData("https://example.invalid/model.onnx", "MODEL_SHA256 is required with an http(s) MODEL_URI")]
+    [InlineData("ftp://example.invalid/model.onnx", "scheme 'ftp' is not supported")]
     public async Task A_model_uri_that_cannot_be_served_fails_the_start_saying_why(string uri, string expected)
     {
         var message = Path.Combine(_models, "termination-message");

@@ -23,6 +23,20 @@ public sealed class KubernetesProvisionerOptions
     /// <summary>The PersistentVolumeClaim holding model files, mounted read-only at <see cref="ModelMountPath"/>.</summary>
     public string? ModelVolumeClaim { get; set; }
 
+    /// <summary>
+    /// The deployer's address as model pods reach it (its Service, e.g.
+    /// <c>http://deployer.model-platform.svc.cluster.local</c>): replicas of a stored model
+    /// (<c>models:/</c>, or a fetched <c>https://</c> URI) download it from
+    /// <c>{ModelStoreUrl}/v1/models/blobs/sha256:{hex}</c>. Unset, those URIs are refused on Kubernetes.
+    /// </summary>
+    public Uri? ModelStoreUrl { get; set; }
+
+    /// <summary>The Secret (in <see cref="Namespace"/>) the deployer keeps its model-fetch token in, for replicas of stored models to read.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ErrorMessage = "ModelFetchSecret must be a DNS-1123 label.")]
+    [StringLength(63)]
+    public string ModelFetchSecret { get; set; } = "model-fetch-token";
+
     /// <summary>Where model files appear in a replica; a <c>model.uri</c> must lie under it.</summary>
     [Required]
     [RegularExpression("^/.*", ErrorMessage = "ModelMountPath must be an absolute path.")]

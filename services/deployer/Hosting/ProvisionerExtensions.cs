@@ -24,6 +24,7 @@ internal static class ProvisionerExtensions
             // KUBECONFIG, else ~/.kube/config, else the pod's service account: the same lookup kubectl makes.
             services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
             services.AddSingleton<ReplicaSetManifests>();
+            services.AddSingleton<ModelFetchSecret>();
             services.AddSingleton<IValidateOptions<DeployerOptions>, KubernetesOptionsValidator>();
             services.AddSingleton<KubernetesProvisioner>();
             services.AddSingleton<IReplicaProvisioner>(provider => provider.GetRequiredService<KubernetesProvisioner>());

@@ -12,12 +12,13 @@ internal static class SecurityExtensions
 {
     public static IServiceCollection AddDeployerSecurity(this IServiceCollection services)
     {
+        services.AddSingleton<ModelFetchToken>();
         services.AddSingleton<TokenRegistry>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, configureOptions: null);
         var authorization = services.AddAuthorizationBuilder();
-        foreach (var policy in new[] { Policies.Read, Policies.Deploy, Policies.Operate, Policies.Report })
+        foreach (var policy in new[] { Policies.Read, Policies.Deploy, Policies.Operate, Policies.Report, Policies.FetchModel })
         {
             authorization.AddPolicy(policy, builder => builder.RequireRole(Policies.RolesFor(policy)));
         }

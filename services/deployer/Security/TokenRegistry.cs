@@ -14,17 +14,18 @@ internal sealed partial class TokenRegistry
 {
     private readonly IReadOnlyList<(string Name, string Role, byte[] Hash)> _tokens;
 
-    public TokenRegistry(IOptions<DeployerOptions> options, ILogger<TokenRegistry> logger)
+    public TokenRegistry(IOptions<DeployerOptions> options, ModelFetchToken fetchToken, ILogger<TokenRegistry> logger)
     {
+        ArgumentNullException.ThrowIfNull(fetchToken);
         var configured = options.Value.Auth.Tokens;
         if (configured.Count > 0)
         {
-            _tokens = [.. configured.Select(token => (token.Name, token.Role, Convert.FromHexString(token.Sha256)))];
+            _tokens = [.. configured.Select(token => (token.Name, token.Role, Convert.FromHexString(token.Sha256))), .. fetchToken.Accepted];
             return;
         }
 
         var file = AdminTokenFile.EnsureExists(options.Value.DataDirectory, out var created);
-        _tokens = [(AdminTokenFile.IdentityName, Roles.Admin, BearerTokens.Sha256(AdminTokenFile.Read(file)))];
+        _tokens = [(AdminTokenFile.IdentityName, Roles.Admin, BearerTokens.Sha256(AdminTokenFile.Read(file))), .. fetchToken.Accepted];
         LogAdminToken(logger, created ? "Created" : "Using", file);
     }
 

@@ -20,7 +20,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
     private const int MaxEnvVariables = 128;
     private const int MaxEnvNameLength = 256;
 
-    private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "MODEL_NAME", "MODEL_URI" };
+    private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "MODEL_NAME", "MODEL_URI", "MODEL_SHA256", "MODEL_TOKEN" };
 
     public Dictionary<string, string[]> Validate(DeploymentRequest request, string? nameInPath)
     {
@@ -202,7 +202,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             }
             else if (ReservedEnv.Contains(key))
             {
-                errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, MODEL_NAME and MODEL_URI).");
+                errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, MODEL_NAME and MODEL_URI, and MODEL_SHA256 and MODEL_TOKEN for a stored model).");
             }
             else if (settings.Provisioner == ProvisionerKind.Processes && HostProcessVariables.WhyRefused(key) is { } reason)
             {
@@ -274,6 +274,18 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         if (string.IsNullOrWhiteSpace(model.Uri))
         {
             errors.Add($"{path}.uri", "is required.");
+            return;
+        }
+
+        if (StoredModelUri.IsStoreUri(model.Uri))
+        {
+            // The model store's own URIs: resolved, pinned and checked by Models.ModelPinning; here only
+            // whether this deployer's replicas can get the file.
+            if (Provisioning.Kubernetes.StoredModelSource.WhyUnavailable(options.Value) is { } unavailable)
+            {
+                errors.Add($"{path}.uri", unavailable);
+            }
+
             return;
         }
 

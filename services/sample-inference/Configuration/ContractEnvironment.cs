@@ -12,6 +12,8 @@ internal static class ContractEnvironment
         ("GRPC_PORT", nameof(InferenceServerOptions.GrpcPort)),
         ("MODEL_NAME", nameof(InferenceServerOptions.ModelName)),
         ("MODEL_URI", nameof(InferenceServerOptions.ModelUri)),
+        ("MODEL_SHA256", nameof(InferenceServerOptions.ModelSha256)),
+        ("MODEL_TOKEN", nameof(InferenceServerOptions.ModelToken)),
     ];
 
     public static IEnumerable<KeyValuePair<string, string?>> Read(Func<string, string?> getVariable)

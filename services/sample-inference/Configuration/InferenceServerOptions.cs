@@ -38,8 +38,29 @@ public sealed class InferenceServerOptions
     /// <summary>Name the model is served under; defaults to the file name without extension.</summary>
     public string? ModelName { get; set; }
 
-    /// <summary>A file path or <c>file://</c> URI of an <c>.onnx</c> file; defaults to the bundled ResNet18.</summary>
+    /// <summary>
+    /// A file path or <c>file://</c> URI of an <c>.onnx</c> file, or an <c>http(s)://</c> URL it is
+    /// downloaded from before loading (then <see cref="ModelSha256"/> is required); defaults to the bundled ResNet18.
+    /// </summary>
     public string? ModelUri { get; set; }
+
+    /// <summary>The SHA-256 (hex) a downloaded model must have, from <c>MODEL_SHA256</c>: a file with another is not loaded.</summary>
+    public string? ModelSha256 { get; set; }
+
+    /// <summary>A bearer token sent with the download of an <c>http(s)</c> <see cref="ModelUri"/>, from <c>MODEL_TOKEN</c>.</summary>
+    public string? ModelToken { get; set; }
+
+    /// <summary>How often a download that failed for a passing reason (no connection, 5xx, 408, 429) is tried again.</summary>
+    [Range(0, 100)]
+    public int ModelDownloadRetries { get; set; } = 5;
+
+    /// <summary>The wait before the first retry of a download; it doubles (with jitter) for each one after.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ModelDownloadRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the download may take, retries included.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ModelDownloadTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The version reported in model metadata and accepted in <c>/versions/{v}</c> paths.</summary>
     [Required]

@@ -20,13 +20,27 @@ internal sealed partial class InferenceServerOptionsValidator : IValidateOptions
             failures.Add($"GRPC_PORT {options.GrpcPort} is also the HTTP port; gRPC needs a port of its own.");
         }
 
-        if (!ModelLocation.TryResolvePath(options.ModelUri, out var path, out var error))
+        string? error = null;
+        var path = string.Empty;
+        if (ModelLocation.IsRemote(options.ModelUri, out _))
+        {
+            if (options.ModelSha256 is null)
+            {
+                failures.Add("MODEL_SHA256 is required with an http(s) MODEL_URI, so that the file downloaded is the file meant.");
+            }
+        }
+        else if (!ModelLocation.TryResolvePath(options.ModelUri, out path, out error))
         {
             failures.Add(error!);
         }
         else if (!File.Exists(path))
         {
             failures.Add($"MODEL_URI: no model file at '{path}'.");
+        }
+
+        if (options.ModelSha256 is { } digest && !Sha256Hex().IsMatch(digest))
+        {
+            failures.Add($"MODEL_SHA256 '{digest}' must be a SHA-256 in hex: 64 digits 0-9 and a-f.");
         }
 
         var modelName = options.ModelName ?? (error is null ? ModelLocation.DefaultModelName(options.ModelUri, path) : null);
@@ -40,4 +54,7 @@ internal sealed partial class InferenceServerOptionsValidator : IValidateOptions
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex ModelNamePattern();
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    private static partial Regex Sha256Hex();
 }

@@ -27,8 +27,14 @@ internal static class ModelLocation
         return true;
     }
 
+    /// <summary>Whether the model is downloaded (an absolute <c>http</c> or <c>https</c> URL) rather than read from a file.</summary>
+    public static bool IsRemote(string? modelUri, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? url) =>
+        Uri.TryCreate(modelUri, UriKind.Absolute, out url) && url.Scheme is "http" or "https";
+
     public static string DefaultModelName(string? modelUri, string path) =>
         string.IsNullOrWhiteSpace(modelUri)
             ? InferenceServerOptions.BundledModelName
-            : Path.GetFileNameWithoutExtension(path).ToLowerInvariant();
+            : IsRemote(modelUri, out var url)
+                ? Path.GetFileNameWithoutExtension(url.AbsolutePath).ToLowerInvariant()
+                : Path.GetFileNameWithoutExtension(path).ToLowerInvariant();
 }

@@ -77,6 +77,9 @@ internal static class InferenceServerExtensions
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<InferenceServerOptions>>((grpc, inference) =>
             grpc.MaxReceiveMessageSize = (int)Math.Min(inference.Value.MaxRequestBodyBytes, int.MaxValue));
         services.AddSingleton<InferenceMetrics>();
+        // No client timeout: a large model takes long, and Inference:ModelDownloadTimeout bounds the whole download.
+        services.AddHttpClient(ModelDownload.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<ModelDownload>();
         services.AddHostedService<ModelLoader>();
         services.AddHostedService<ShutdownDrain>();
         services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [ServiceDefaultsExtensions.ReadyTag]);

@@ -6,8 +6,8 @@ using ModelPlatform.SampleInference.Lifecycle;
 namespace ModelPlatform.SampleInference.Runtime;
 
 /// <summary>
-/// Loads and warms up the model in the background, so that liveness answers while a large model
-/// loads. A model that cannot load ends the process with exit code 3 and the reason in the log
+/// Loads (after downloading it, for an http(s) <c>MODEL_URI</c>) and warms up the model in the
+/// background, so that liveness answers while a large model loads. A model that cannot load ends the process with exit code 3 and the reason in the log
 /// (and in the termination message file, when the supervisor gave one):
 /// a supervisor (the deployer, or Kubernetes) sees the failure instead of a replica that never
 /// becomes ready.
@@ -15,6 +15,7 @@ namespace ModelPlatform.SampleInference.Runtime;
 internal sealed partial class ModelLoader(
     ModelHost host,
     SessionFactory sessions,
+    ModelDownload download,
     IOptions<InferenceServerOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<ModelLoader> logger) : BackgroundService
@@ -27,6 +28,12 @@ internal sealed partial class ModelLoader(
         try
         {
             var started = Stopwatch.GetTimestamp();
+            if (ModelLocation.IsRemote(options.Value.ModelUri, out var url))
+            {
+                // Ready only once loaded: until the download is done, readiness says the model is loading.
+                path = await download.DownloadAsync(url, stoppingToken);
+            }
+
             var model = await Task.Run(() => sessions.Create(path), stoppingToken);
             if (options.Value.WarmUp)
             {

@@ -55,7 +55,10 @@ public sealed class KubernetesDeployerFixture : DeployerHarness, IAsyncLifetime
         return (string)command.ExecuteScalar()!;
     }
 
-    protected override Dictionary<string, string> Settings() => new()
+    /// <summary>Settings on top of these, for a deployer with something more turned on (the model store's address, say).</summary>
+    internal Dictionary<string, string> ExtraSettings { get; init; } = [];
+
+    protected override Dictionary<string, string> Settings() => new(ExtraSettings)
     {
         ["KUBECONFIG"] = Api.KubeConfigPath,
         ["Deployer__Provisioner"] = "Kubernetes",

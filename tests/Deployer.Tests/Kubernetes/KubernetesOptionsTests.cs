@@ -66,6 +66,20 @@ public sealed class KubernetesOptionsTests
         Assert.Contains("InstallationId must be a Kubernetes label value", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ftp://deployer.model-platform.svc/")]
+    [InlineData("http://deployer.model-platform.svc/?x=1")]
+    public void A_model_store_url_that_is_no_plain_http_address_is_refused(string url)
+    {
+        var options = Kubernetes(kubernetes => kubernetes.ModelStoreUrl = new Uri(url));
+
+        var result = new KubernetesOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Deployer:Kubernetes:ModelStoreUrl", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new KubernetesOptionsValidator().Validate(null, Kubernetes(kubernetes => kubernetes.ModelStoreUrl = new Uri("http://deployer.model-platform.svc.cluster.local"))).Succeeded);
+    }
+
     [Fact]
     public void The_clocks_are_not_checked_for_the_process_provisioner()
     {

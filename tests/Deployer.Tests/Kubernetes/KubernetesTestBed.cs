@@ -20,9 +20,13 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
 
     private readonly bool _ownsApi;
 
-    private KubernetesTestBed(FakeKubernetesApi api, KubernetesProvisioner provisioner, DeployerOptions options, bool ownsApi)
+    private readonly ModelFetchSecret _fetchSecret;
+
+    private KubernetesTestBed(FakeKubernetesApi api, KubernetesProvisioner provisioner, ModelFetchSecret fetchSecret, Security.ModelFetchToken fetchToken, DeployerOptions options, bool ownsApi)
     {
         _ownsApi = ownsApi;
+        _fetchSecret = fetchSecret;
+        FetchToken = fetchToken;
         Api = api;
         Provisioner = provisioner;
         Options = options;
@@ -35,6 +39,9 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
     public KubernetesProvisioner Provisioner { get; }
 
     public DeployerOptions Options { get; }
+
+    /// <summary>The token this bed's provisioner puts in the model-fetch Secret.</summary>
+    internal Security.ModelFetchToken FetchToken { get; }
 
     public static async Task<KubernetesTestBed> StartAsync(FakeKubernetesApi? api = null, string installation = Installation, Action<DeployerOptions>? configure = null)
     {
@@ -57,8 +64,11 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
 
         // The same kubeconfig parsing production uses when KUBECONFIG names this file.
         var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(api.KubeConfigPath));
+        var manifests = new ReplicaSetManifests(wrapped);
+        var fetchToken = new Security.ModelFetchToken(wrapped);
+        var fetchSecret = new ModelFetchSecret(client, manifests, fetchToken, wrapped);
         var provisioner = new KubernetesProvisioner(
-            client, new ReplicaSetManifests(wrapped), new KeptInstallationIdentity(installation), wrapped, TimeProvider.System, NullLogger<KubernetesProvisioner>.Instance);
+            client, manifests, fetchSecret, new KeptInstallationIdentity(installation), wrapped, TimeProvider.System, NullLogger<KubernetesProvisioner>.Instance);
         try
         {
             await provisioner.StartAsync(TestContext.Current.CancellationToken);
@@ -67,6 +77,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
         {
             await provisioner.StopAsync(CancellationToken.None);
             provisioner.Dispose();
+            fetchSecret.Dispose();
             if (ownsApi)
             {
                 await api.DisposeAsync();
@@ -75,7 +86,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
             throw;
         }
 
-        return new KubernetesTestBed(api, provisioner, options, ownsApi);
+        return new KubernetesTestBed(api, provisioner, fetchSecret, fetchToken, options, ownsApi);
     }
 
     public static ReplicaSetSpec Set(string deployment, VariantSpec spec, string variant = VariantNames.Stable) =>
@@ -95,6 +106,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
     {
         await Provisioner.StopAsync(CancellationToken.None);
         Provisioner.Dispose();
+        _fetchSecret.Dispose();
         if (_ownsApi)
         {
             await Api.DisposeAsync();

@@ -66,11 +66,15 @@ public sealed class ManifestTests
         [
             "/pods/log: get",
             "/pods: list,watch",
+            "/secrets: create",
+            "/secrets: patch",
             "/services: create,delete,list,patch",
             "apps/deployments: create,delete,list,patch,watch",
             "autoscaling/horizontalpodautoscalers: create,delete,list,patch",
         ], grants);
         Assert.Equal(("ServiceAccount", "deployer", "model-platform"), (binding.Subjects.Single().Kind, binding.Subjects.Single().Name, binding.Subjects.Single().NamespaceProperty));
+        // The one Secret it writes is the model-fetch token's, and it patches no other (create cannot be limited by name).
+        Assert.Equal(["model-fetch-token"], role.Rules.Single(rule => rule.Resources.Contains("secrets") && rule.Verbs.Contains("patch")).ResourceNames);
         Assert.Equal(role.Metadata.Name, binding.RoleRef.Name);
         Assert.Empty(Load<V1ClusterRole>("deploy/kubernetes/deployer-rbac.yaml"));
     }
@@ -102,12 +106,17 @@ public sealed class ManifestTests
         // One deployer at a time: its route watch signal is in the process.
         Assert.Equal("Recreate", deployments.Single(d => d.Metadata.Name == "deployer").Spec.Strategy.Type);
         Assert.Equal(1, deployments.Single(d => d.Metadata.Name == "deployer").Spec.Replicas);
-        // State in the Dapr component that applies transactions whole; nothing durable on the pod.
+        // State in the Dapr component that applies transactions whole; the model store's files on a claim of their own.
         Assert.Equal("Dapr", env["Deployer__Runtime"]);
         Assert.Equal(Load<DaprComponent>("components/deployer-state.yaml").Single().Metadata.Name, env["Deployer__Dapr__StateStore"]);
-        Assert.Empty(Load<V1PersistentVolumeClaim>("deploy/kubernetes/deployer.yaml"));
-        Assert.StartsWith("/tmp/", env["Deployer__DataDirectory"], StringComparison.Ordinal);
+        var data = Assert.Single(Load<V1PersistentVolumeClaim>("deploy/kubernetes/deployer.yaml"));
+        var dataVolume = deployer.Volumes.Single(volume => volume.PersistentVolumeClaim?.ClaimName == data.Metadata.Name);
+        Assert.Equal(env["Deployer__DataDirectory"], deployer.Containers.Single().VolumeMounts.Single(mount => mount.Name == dataVolume.Name).MountPath);
         Assert.Contains("/tmp", deployer.Containers.Single().VolumeMounts.Select(mount => mount.MountPath));
+        // Model pods download stored models from the deployer's Service.
+        var service = Load<V1Service>("deploy/kubernetes/deployer.yaml").Single();
+        Assert.Equal($"http://{service.Metadata.Name}.{service.Metadata.NamespaceProperty}.svc.cluster.local", env["Deployer__Kubernetes__ModelStoreUrl"]);
+        Assert.Equal(80, service.Spec.Ports.Single().Port);
         Assert.Equal("Kubernetes", env["Deployer__Provisioner"]);
         Assert.Equal(Load<V1Role>("deploy/kubernetes/deployer-rbac.yaml").Single().Metadata.NamespaceProperty, env["Deployer__Kubernetes__Namespace"]);
         Assert.Equal(Load<V1PersistentVolumeClaim>("deploy/kubernetes/models-volume.yaml").Single().Metadata.Name, env["Deployer__Kubernetes__ModelVolumeClaim"]);

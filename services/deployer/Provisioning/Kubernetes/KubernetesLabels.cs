@@ -52,6 +52,14 @@ internal static class KubernetesLabels
         [Model] = set.Deployment,
     };
 
+    /// <summary>The labels of an installation's object that belongs to no model: the model-fetch Secret.</summary>
+    public static Dictionary<string, string> Shared(string installation) => new(StringComparer.Ordinal)
+    {
+        [PartOf] = PartOfValue,
+        [ManagedBy] = Manager,
+        [Installation] = installation,
+    };
+
     /// <summary>The labels of the Deployment, Service and autoscaler.</summary>
     public static Dictionary<string, string> Object(ReplicaSetSpec set, string installation) => new(Selector(set), StringComparer.Ordinal)
     {

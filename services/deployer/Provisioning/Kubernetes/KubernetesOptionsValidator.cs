@@ -31,6 +31,11 @@ internal sealed class KubernetesOptionsValidator : IValidateOptions<DeployerOpti
                 "a rollout whose pods are still starting would be declared failed first. Raise Deployer:ReadyTimeout (or ProgressDeadlineSeconds) with it.");
         }
 
+        if (options.Kubernetes.ModelStoreUrl is { } store && !(store.IsAbsoluteUri && store.Scheme is "http" or "https" && string.IsNullOrEmpty(store.Query + store.Fragment)))
+        {
+            failures.Add($"Deployer:Kubernetes:ModelStoreUrl ('{store}') must be an absolute http or https URL without query or fragment: the deployer's address as model pods reach it.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

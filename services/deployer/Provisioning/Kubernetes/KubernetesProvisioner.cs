@@ -20,6 +20,7 @@ namespace ModelPlatform.Deployer.Provisioning.Kubernetes;
 internal sealed partial class KubernetesProvisioner(
     IKubernetes client,
     ReplicaSetManifests manifests,
+    ModelFetchSecret fetchSecret,
     IInstallationIdentity identity,
     IOptions<DeployerOptions> options,
     TimeProvider time,
@@ -93,6 +94,11 @@ internal sealed partial class KubernetesProvisioner(
     public async Task EnsureAsync(ReplicaSetSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (ReplicaSetManifests.FetchesStoredModel(spec.Spec))
+        {
+            await fetchSecret.EnsureAsync(Installation, cancellationToken);
+        }
+
         var deployment = await ApplyAsync("Deployment", spec.Id, token => client.AppsV1.PatchNamespacedDeploymentAsync(
             Patch(manifests.Deployment(spec, Installation)), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
         await ApplyAsync("Service", spec.Id, token => client.CoreV1.PatchNamespacedServiceAsync(

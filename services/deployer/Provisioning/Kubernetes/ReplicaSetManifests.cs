@@ -19,7 +19,18 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     private const string TempVolume = "tmp";
     private const int StartupProbePeriodSeconds = 5;
 
+    private const string TerminationMessageVariable = "TERMINATION_MESSAGE_PATH";
+
+    /// <summary>The container's default terminationMessagePath, which the kubelet mounts writable even on a read-only root.</summary>
+    private const string TerminationMessagePath = "/dev/termination-log";
+
     private KubernetesProvisionerOptions Settings => options.Value.Kubernetes;
+
+    /// <summary>Set whenever a stored model got past validation (see <see cref="StoredModelSource.WhyUnavailable"/>).</summary>
+    private Uri StoreUrl => Settings.ModelStoreUrl ?? throw new InvalidOperationException("A stored model reached the Kubernetes provisioner without Deployer:Kubernetes:ModelStoreUrl.");
+
+    /// <summary>Whether a replica set's pods download their model from the deployer, and so need the model-fetch Secret.</summary>
+    public static bool FetchesStoredModel(VariantSpec spec) => StoredModelSource.DigestOf(spec?.Model?.Uri) is not null;
 
     public static bool Autoscaled(VariantSpec spec) => spec is { MinReplicas: not null, MaxReplicas: not null };
 
@@ -68,6 +79,21 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
             },
         };
     }
+
+    /// <summary>The Secret holding the token replicas of stored models download them with.</summary>
+    public V1Secret ModelFetchSecret(string token, string installation) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Metadata = new V1ObjectMeta
+        {
+            Name = Settings.ModelFetchSecret,
+            NamespaceProperty = Settings.Namespace,
+            Labels = KubernetesLabels.Shared(installation),
+        },
+        Type = "Opaque",
+        Data = new Dictionary<string, byte[]> { [StoredModelSource.TokenKey] = System.Text.Encoding.UTF8.GetBytes(token) },
+    };
 
     public V1Service Service(ReplicaSetSpec set, string installation) => new()
     {
@@ -131,9 +157,29 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
         var mounts = new List<V1VolumeMount>();
         if (spec.Model is { Uri: { } uri })
         {
-            ModelUri.TryGetLocalPath(uri, requireAbsolute: true, out var path, out _);
-            env.Add(new V1EnvVar { Name = "MODEL_URI", Value = path });
-            mounts.Add(new V1VolumeMount { Name = ModelsVolume, MountPath = settings.ModelMountPath, ReadOnlyProperty = true });
+            if (StoredModelSource.DigestOf(uri) is { } digest)
+            {
+                // Downloaded from the deployer before the server reports ready; the token only ever in the Secret.
+                env.Add(new V1EnvVar { Name = "MODEL_URI", Value = StoredModelSource.BlobUrl(StoreUrl, digest) });
+                env.Add(new V1EnvVar { Name = StoredModelSource.DigestVariable, Value = digest[StoredModelUri.DigestPrefix.Length..] });
+                env.Add(new V1EnvVar
+                {
+                    Name = StoredModelSource.TokenVariable,
+                    ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = settings.ModelFetchSecret, Key = StoredModelSource.TokenKey } },
+                });
+            }
+            else
+            {
+                ModelUri.TryGetLocalPath(uri, requireAbsolute: true, out var path, out _);
+                env.Add(new V1EnvVar { Name = "MODEL_URI", Value = path });
+                mounts.Add(new V1VolumeMount { Name = ModelsVolume, MountPath = settings.ModelMountPath, ReadOnlyProperty = true });
+            }
+
+            // The reference server leaves why it could not start (a digest that does not match, say) where the pod's status shows it.
+            if (spec.Env?.ContainsKey(TerminationMessageVariable) != true)
+            {
+                env.Add(new V1EnvVar { Name = TerminationMessageVariable, Value = TerminationMessagePath });
+            }
         }
 
         if (settings.ReadOnlyRootFilesystem)
@@ -169,7 +215,7 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     private List<V1Volume>? Volumes(VariantSpec spec)
     {
         var volumes = new List<V1Volume>();
-        if (spec.Model is not null)
+        if (spec.Model is not null && StoredModelSource.DigestOf(spec.Model.Uri) is null)
         {
             volumes.Add(new V1Volume
             {

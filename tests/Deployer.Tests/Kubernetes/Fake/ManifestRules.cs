@@ -39,6 +39,16 @@ public static partial class ManifestRules
         {
             Autoscaler(manifest["spec"] as JsonObject, causes);
         }
+        else if (resource == Resource.Secrets)
+        {
+            foreach (var (key, value) in manifest["data"] as JsonObject ?? [])
+            {
+                if (!SecretKey().IsMatch(key) || value is not JsonValue encoded || !Convert.TryFromBase64String((string)encoded!, new byte[((string)encoded!).Length], out _))
+                {
+                    causes.Add($"data[{key}]: Invalid value: a valid config key (letters, digits, '-', '_' or '.') with a base64 value");
+                }
+            }
+        }
 
         return causes;
     }
@@ -150,11 +160,30 @@ public static partial class ManifestRules
                 }
             }
 
+            var envNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (var env in container["env"] as JsonArray ?? [])
             {
                 if ((string?)env?["name"] is not { } envName || !EnvName().IsMatch(envName))
                 {
                     causes.Add($"{at}.env.name: Invalid value: \"{(string?)env?["name"]}\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.'");
+                }
+                else if (!envNames.Add(envName))
+                {
+                    // What server-side apply answers: env is a list keyed by name.
+                    causes.Add($"{at}.env: Duplicate value: map[string]interface {{}}{{\"name\":\"{envName}\"}}");
+                }
+
+                if (env?["valueFrom"] is JsonObject from)
+                {
+                    if (env["value"] is not null)
+                    {
+                        causes.Add($"{at}.env[{env.GetElementIndex()}].valueFrom: Invalid value: \"\": may not be specified when `value` is not empty");
+                    }
+
+                    if (from["secretKeyRef"] is JsonObject secret && (string.IsNullOrEmpty((string?)secret["name"]) || string.IsNullOrEmpty((string?)secret["key"])))
+                    {
+                        causes.Add($"{at}.env[{env.GetElementIndex()}].valueFrom.secretKeyRef: Required value: name and key");
+                    }
                 }
             }
 
@@ -300,6 +329,9 @@ public static partial class ManifestRules
 
     [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
     private static partial Regex EnvName();
+
+    [GeneratedRegex("^[-._a-zA-Z0-9]+$")]
+    private static partial Regex SecretKey();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex ServicePortName();

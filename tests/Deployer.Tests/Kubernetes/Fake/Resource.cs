@@ -7,8 +7,9 @@ public sealed record Resource(string Group, string Version, string Plural, strin
     public static readonly Resource Services = new("", "v1", "services", "Service");
     public static readonly Resource Autoscalers = new("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler");
     public static readonly Resource Pods = new("", "v1", "pods", "Pod");
+    public static readonly Resource Secrets = new("", "v1", "secrets", "Secret");
 
-    public static readonly IReadOnlyList<Resource> All = [Deployments, Services, Autoscalers, Pods];
+    public static readonly IReadOnlyList<Resource> All = [Deployments, Services, Autoscalers, Pods, Secrets];
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
