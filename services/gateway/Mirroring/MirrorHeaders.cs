@@ -5,4 +5,7 @@ internal static class MirrorHeaders
 {
     /// <summary>Set to <c>true</c> on every copy sent to a canary.</summary>
     public const string Mirrored = "x-mirrored";
+
+    /// <summary>The caller's request id (or the gateway's trace id for it): the copy carries it, and the comparison names pairs by it.</summary>
+    public const string RequestId = "x-request-id";
 }

@@ -11,7 +11,8 @@ using Yarp.ReverseProxy.Model;
 namespace ModelPlatform.Gateway.Mirroring;
 
 /// <summary>
-/// Copies the mirror share of the Open Inference Protocol requests stable serves to the canary. It
+/// Copies the mirror share of the Open Inference Protocol calls (POSTs: inference, not metadata or
+/// readiness) that stable serves to the canary. It
 /// runs before variant routing, so it sees the caller's pin (pinned requests are not copied) and,
 /// after the proxy returns, which variant served. The copy is only queued once stable's answer has
 /// been written to the caller, and queuing never waits: a full queue drops the copy and counts it.
@@ -23,7 +24,6 @@ internal sealed class MirrorMiddleware(RequestDelegate next, MirrorRoutes routes
     /// <summary>The in-memory threshold of the body buffer the retries use too: one buffer serves both.</summary>
     private const int BufferThreshold = 1024 * 1024;
 
-    private const string RequestIdHeader = "x-request-id";
     private static readonly string[] ContentHeaderNames = [Microsoft.Net.Http.Headers.HeaderNames.ContentType, Microsoft.Net.Http.Headers.HeaderNames.ContentEncoding, InferenceHeaders.HeaderLength];
 
     private readonly int _maxBodyBytes = options.Value.MaxBodyBytes;
@@ -32,6 +32,7 @@ internal sealed class MirrorMiddleware(RequestDelegate next, MirrorRoutes routes
     {
         var proxy = context.GetReverseProxyFeature();
         if (routes.For(VariantMetadata.ModelOf(proxy)) is not { } target ||
+            !HttpMethods.IsPost(context.Request.Method) ||
             context.Request.Headers.ContainsKey(VariantHeaders.Name) ||
             proxy.Route.Config.Metadata?.ContainsKey(ProxyConfigBuilder.IdempotentRoute) != true)
         {
@@ -87,7 +88,7 @@ internal sealed class MirrorMiddleware(RequestDelegate next, MirrorRoutes routes
             response.Headers[InferenceHeaders.HeaderLength].ToString() is { Length: > 0 } length ? length : null,
             new PooledBytes(answer, answerLength), tee.Overflowed);
         var job = new MirrorJob(target, cluster, request.Method, string.Concat(request.PathBase.Value, request.Path.Value, request.QueryString.Value),
-            request.Headers[RequestIdHeader].ToString() is { Length: > 0 } id ? id : context.TraceIdentifier, ContentHeadersOf(request), body, stable);
+            request.Headers[MirrorHeaders.RequestId].ToString() is { Length: > 0 } id ? id : context.TraceIdentifier, ContentHeadersOf(request), body, stable);
         queue.Enqueue(job);
     }
 

@@ -158,6 +158,7 @@ internal sealed partial class MirrorSender(MirrorQueue queue, MirrorStats stats,
         }
 
         request.Headers.Add(MirrorHeaders.Mirrored, "true");
+        request.Headers.TryAddWithoutValidation(MirrorHeaders.RequestId, job.RequestId);
         return request;
     }
 

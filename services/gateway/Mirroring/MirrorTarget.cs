@@ -19,6 +19,7 @@ internal sealed class MirrorTarget(string model, int percent, string canary)
     public bool Take()
     {
         var served = Interlocked.Increment(ref _served);
-        return served * Percent / 100 != (served - 1) * Percent / 100;
+        // The first request is copied, then each time the share rounded up reaches another whole request.
+        return ((served * Percent) + 99) / 100 != (((served - 1) * Percent) + 99) / 100;
     }
 }
