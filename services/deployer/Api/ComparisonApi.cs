@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ModelPlatform.Contracts;
-using ModelPlatform.Deployer.Domain;
 using ModelPlatform.Deployer.Mirroring;
 using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
@@ -44,8 +43,8 @@ internal static class ComparisonApi
         }
 
         var record = stored.Record;
-        var canary = CanaryOf(record);
-        var counts = canary is null ? OutputComparisons.Empty(name, string.Empty) : comparison.Read(name, canary);
+        var canary = GatewayComparisons.CanaryOf(record);
+        var counts = comparison.Read(record);
         var bounds = ComparisonBuckets.MaxAbsDiffBounds;
         return TypedResults.Ok(new DeploymentComparison(
             name, canary, canary is null ? 0 : record.Mirror, counts.Mirrored, counts.Dropped, counts.CanaryErrors,
@@ -66,16 +65,12 @@ internal static class ComparisonApi
         foreach (var counts in report!.Models)
         {
             // Only the current canary's: a gateway that has not yet seen a new canary reports on the old one.
-            if ((await store.GetAsync(counts.Model, cancellationToken))?.Record is { } record && CanaryOf(record) == counts.Canary)
+            if ((await store.GetAsync(counts.Model, cancellationToken))?.Record is { } record)
             {
-                comparisons.Accept(report.Gateway, counts);
+                comparisons.Accept(report.Gateway, record, counts);
             }
         }
 
         return TypedResults.NoContent();
     }
-
-    /// <summary>The canary's replica set, which names what is compared; null without a canary.</summary>
-    private static string? CanaryOf(DeploymentRecord record) =>
-        record.Canary is { } canary && !record.Deleting ? Specs.ReplicaSetId(record.Name, canary) : null;
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Domain;
 
 namespace ModelPlatform.Deployer.Mirroring;
 
@@ -21,15 +22,23 @@ internal sealed class GatewayComparisons : IOutputComparison
 
     public GatewayComparisons(TimeProvider time) => _time = time;
 
-    /// <summary>Takes <paramref name="counts"/> from <paramref name="gateway"/>, about <paramref name="counts"/>' current canary.</summary>
-    public void Accept(string gateway, ComparisonCounts counts)
+    /// <summary>
+    /// Takes <paramref name="counts"/> from <paramref name="gateway"/> if they are about
+    /// <paramref name="record"/>'s current canary; false (and nothing taken) when they are not.
+    /// </summary>
+    public bool Accept(string gateway, DeploymentRecord record, ComparisonCounts counts)
     {
-        var entry = _deployments.GetOrAdd(counts.Model, static _ => new Entry());
+        if (ScopeOf(record) is not { } scope || CanaryOf(record) != counts.Canary)
+        {
+            return false;
+        }
+
+        var entry = _deployments.GetOrAdd(record.Name, static _ => new Entry());
         lock (entry)
         {
-            if (entry.Canary != counts.Canary)
+            if (entry.Scope != scope)
             {
-                entry.Canary = counts.Canary;
+                entry.Scope = scope;
                 entry.Gateways.Clear();
             }
 
@@ -39,15 +48,18 @@ internal sealed class GatewayComparisons : IOutputComparison
                 entry.Gateways.Remove(entry.Gateways.MinBy(pair => pair.Value.Received).Key);
             }
         }
+
+        return true;
     }
 
-    /// <summary>Forgets a deleted deployment.</summary>
-    public void Forget(string deployment) => _deployments.TryRemove(deployment, out _);
+    /// <summary>The canary's replica set, which names what is compared; null without a canary.</summary>
+    public static string? CanaryOf(DeploymentRecord record) =>
+        record.Canary is { } canary && !record.Deleting ? Specs.ReplicaSetId(record.Name, canary) : null;
 
-    public ComparisonCounts Read(string deployment, string canary)
+    public ComparisonCounts Read(DeploymentRecord record)
     {
-        var total = OutputComparisons.Empty(deployment, canary);
-        if (!_deployments.TryGetValue(deployment, out var entry))
+        var total = OutputComparisons.Empty(record.Name, CanaryOf(record) ?? string.Empty);
+        if (ScopeOf(record) is not { } scope || !_deployments.TryGetValue(record.Name, out var entry))
         {
             return total;
         }
@@ -55,7 +67,7 @@ internal sealed class GatewayComparisons : IOutputComparison
         ComparisonCounts[] reports;
         lock (entry)
         {
-            if (entry.Canary != canary)
+            if (entry.Scope != scope)
             {
                 return total;
             }
@@ -94,9 +106,15 @@ internal sealed class GatewayComparisons : IOutputComparison
         };
     }
 
+    /// <summary>
+    /// Which comparison a deployment's reports belong to: this creation of the deployment (a deployment
+    /// deleted and created again under its name starts afresh) and this canary.
+    /// </summary>
+    private static string? ScopeOf(DeploymentRecord record) => CanaryOf(record) is { } canary ? $"{record.Uid}/{canary}" : null;
+
     private sealed class Entry
     {
-        public string? Canary { get; set; }
+        public string? Scope { get; set; }
 
         public Dictionary<string, (DateTimeOffset Received, ComparisonCounts Counts)> Gateways { get; } = new(StringComparer.Ordinal);
     }
