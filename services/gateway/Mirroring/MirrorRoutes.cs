@@ -19,8 +19,11 @@ internal sealed class MirrorRoutes(RouteTableState state)
         return targets.ByModel.Count == 0 ? null : targets.ByModel.GetValueOrDefault(model);
     }
 
-    /// <summary>Whether <paramref name="canary"/> is the canary <paramref name="model"/> mirrors to now.</summary>
-    public bool IsCurrent(string model, string canary) => Current().ByModel.GetValueOrDefault(model)?.Canary == canary;
+    /// <summary>
+    /// Whether <paramref name="canary"/> is <paramref name="model"/>'s canary now, mirrored to or not:
+    /// a comparison paused with mirror 0 goes on when mirroring resumes.
+    /// </summary>
+    public bool IsCurrent(string model, string canary) => Current().Canaries.GetValueOrDefault(model) == canary;
 
     private Targets Current()
     {
@@ -40,20 +43,27 @@ internal sealed class MirrorRoutes(RouteTableState state)
     private static Targets Build(RouteTable? table)
     {
         var byModel = new Dictionary<string, MirrorTarget>(StringComparer.Ordinal);
+        var canaries = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var model in table?.Models ?? [])
         {
-            if (model.Mirror is > 0 and <= 100 &&
-                model.Variants.FirstOrDefault(variant => variant.Name == VariantNames.Canary) is { } canary)
+            if (model.Variants.FirstOrDefault(variant => variant.Name == VariantNames.Canary) is not { } canary)
             {
-                byModel[model.Name] = new MirrorTarget(model.Name, model.Mirror, canary.ReplicaSet ?? VariantNames.Canary);
+                continue;
+            }
+
+            var replicaSet = canary.ReplicaSet ?? VariantNames.Canary;
+            canaries[model.Name] = replicaSet;
+            if (model.Mirror is > 0 and <= 100)
+            {
+                byModel[model.Name] = new MirrorTarget(model.Name, model.Mirror, replicaSet);
             }
         }
 
-        return new Targets(table, byModel);
+        return new Targets(table, byModel, canaries);
     }
 
-    private sealed record Targets(RouteTable? Table, IReadOnlyDictionary<string, MirrorTarget> ByModel)
+    private sealed record Targets(RouteTable? Table, IReadOnlyDictionary<string, MirrorTarget> ByModel, IReadOnlyDictionary<string, string> Canaries)
     {
-        public static Targets None { get; } = new(null, new Dictionary<string, MirrorTarget>());
+        public static Targets None { get; } = new(null, new Dictionary<string, MirrorTarget>(), new Dictionary<string, string>());
     }
 }
