@@ -10,8 +10,11 @@ public sealed record Deployment(
     AccessSpec? Access = null,
     RateLimitSpec? Limits = null);
 
-/// <summary>Traffic in percent per variant; the two add up to 100.</summary>
-public sealed record TrafficSplit(int Stable, int Canary);
+/// <summary>
+/// Traffic in percent per variant (the two add up to 100), and the share of stable's requests copied
+/// to the canary as shadow traffic.
+/// </summary>
+public sealed record TrafficSplit(int Stable, int Canary, int Mirror = 0);
 
 /// <summary>Observed state, never assumed: what the replicas and the last workflow say.</summary>
 public sealed record DeploymentStatus(

@@ -82,4 +82,10 @@ public sealed record ResourceSpec
 public sealed record TrafficRequest
 {
     public int Canary { get; init; }
+
+    /// <summary>
+    /// The share (0 to 100) of the requests stable serves that the gateway also copies to the canary,
+    /// whose answers are compared and discarded (a shadow run). Above 0 only with a canary.
+    /// </summary>
+    public int Mirror { get; init; }
 }

@@ -11,14 +11,19 @@ public sealed record RouteTable(long Version, IReadOnlyList<ModelRoute> Models)
 }
 
 /// <summary>
-/// A model and its variants, the hashes of the API keys its callers must present (none: open), and
-/// the per-client rate limit the gateway applies (none: unlimited).
+/// A model and its variants, the hashes of the API keys its callers must present (none: open), the
+/// per-client rate limit the gateway applies (none: unlimited), and the share (0-100) of the requests
+/// stable serves that the gateway copies to the canary (<see cref="Mirror"/>).
 /// </summary>
 public sealed record ModelRoute(
     string Name,
     IReadOnlyList<VariantRoute> Variants,
     IReadOnlyList<ApiKeySpec>? ApiKeys = null,
-    RateLimitSpec? Limits = null);
+    RateLimitSpec? Limits = null,
+    int Mirror = 0);
 
-/// <summary>A variant: its weight (0-100) and the base URLs of its ready replicas.</summary>
-public sealed record VariantRoute(string Name, int Weight, IReadOnlyList<string> Endpoints);
+/// <summary>
+/// A variant: its weight (0-100), the base URLs of its ready replicas, and the replica set that
+/// serves it (what a mirror comparison is about: a new canary is a new replica set).
+/// </summary>
+public sealed record VariantRoute(string Name, int Weight, IReadOnlyList<string> Endpoints, string? ReplicaSet = null);

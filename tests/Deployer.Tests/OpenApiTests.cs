@@ -22,7 +22,7 @@ public sealed class OpenApiTests(DeployerFixture deployer) : IClassFixture<Deplo
             "post /v1/deployments", "get /v1/deployments", "get /v1/deployments/{name}", "put /v1/deployments/{name}",
             "delete /v1/deployments/{name}", "put /v1/deployments/{name}/traffic", "post /v1/deployments/{name}/promote",
             "post /v1/deployments/{name}/rollback", "get /v1/deployments/{name}/logs", "get /v1/routes",
-            "get /v1/deployments/{name}/history", "get /v1/audit",
+            "get /v1/deployments/{name}/history", "get /v1/audit", "get /v1/deployments/{name}/comparison", "post /v1/telemetry/comparisons",
         ];
         foreach (var operation in expected)
         {

@@ -56,6 +56,19 @@ public static class TestModels
             .Save(Path.Combine(directory, "add_mul.onnx"));
 
     /// <summary>
+    /// Class scores from weights: input <c>x</c>, FP32 [batch, 3]; output <c>scores</c> = x * <paramref name="weights"/>
+    /// (three of them, one per class). Two files with other weights are the same model retrained: same
+    /// inputs and outputs, other answers.
+    /// </summary>
+    public static string WriteWeightedScores(string directory, string fileName, float[] weights) =>
+        new OnnxGraph("weighted_scores")
+            .Input("x", OnnxType.Float, "batch", 3)
+            .Output("scores", OnnxType.Float, "batch", 3)
+            .Initializer("w", OnnxType.Float, [3], [.. weights.SelectMany(BitConverter.GetBytes)])
+            .Node("Mul", ["x", "w"], ["scores"])
+            .Save(Path.Combine(directory, fileName));
+
+    /// <summary>
     /// A model that takes time on purpose: a Loop adds 1 to <c>x</c> (FP32 [1]) once per iteration,
     /// so <c>y</c> = x + iterations. With <paramref name="fixedIterations"/> the count is built in
     /// (and warm-up pays it); without, it is the INT64 scalar input <c>iterations</c>.

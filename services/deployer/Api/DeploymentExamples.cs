@@ -32,6 +32,8 @@ internal sealed class DeploymentExamples(ModelRoots roots, IOptions<DeployerOpti
             "SetTraffic" => new Dictionary<string, IOpenApiExample>
             {
                 ["canary-10"] = Example("Send 10% of requests to the canary", null, new JsonObject { ["canary"] = 10 }),
+                ["shadow"] = Example("Shadow test: callers get stable's answers, every one of them is also sent to the canary and compared",
+                    "Read the comparison at GET /v1/deployments/{name}/comparison.", new JsonObject { ["canary"] = 0, ["mirror"] = 100 }),
             },
             "PromoteCanary" => new Dictionary<string, IOpenApiExample>
             {

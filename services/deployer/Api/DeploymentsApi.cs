@@ -43,7 +43,7 @@ internal static class DeploymentsApi
         group.MapDelete("/{name}", Delete).WithName("DeleteDeployment").WithSummary("Drain the routes, then stop the replicas.")
             .RequireAuthorization(Policies.Deploy);
         group.MapPut("/{name}/traffic", SetTraffic).WithName("SetTraffic")
-            .WithSummary("Set the canary's share of traffic, 0 to 100.")
+            .WithSummary("Set the canary's share of traffic, 0 to 100, and the share of stable's requests mirrored to the canary (mirror, 0 to 100).")
             .Accepts<TrafficRequest>("application/json")
             .RequireAuthorization(Policies.Operate);
         group.MapPost("/{name}/promote", Promote).WithName("PromoteCanary")

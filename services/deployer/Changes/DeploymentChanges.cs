@@ -59,6 +59,7 @@ internal sealed class DeploymentChanges(
             Stable = request.Stable!,
             Canary = request.Canary,
             CanaryWeight = request.Traffic?.Canary ?? 0,
+            Mirror = request.Traffic?.Mirror ?? 0,
             Access = GatewayPolicy.Normalize(request.Access),
             Limits = GatewayPolicy.Normalize(request.Limits),
         }, cancellationToken);
@@ -88,7 +89,9 @@ internal sealed class DeploymentChanges(
                 return new ChangeResult.Invalid(errors);
             }
 
-            return current.CanaryWeight == traffic.Canary ? current : current with { CanaryWeight = traffic.Canary };
+            return current.CanaryWeight == traffic.Canary && current.Mirror == traffic.Mirror
+                ? current
+                : current with { CanaryWeight = traffic.Canary, Mirror = traffic.Mirror };
         }, cancellationToken);
     }
 
@@ -112,13 +115,13 @@ internal sealed class DeploymentChanges(
             }
 
             var promoted = canary with { Replicas = request?.Replicas ?? KeptReplicas(current.Stable.Replicas, canary) };
-            return current with { Stable = promoted, Canary = null, CanaryWeight = 0 };
+            return current with { Stable = promoted, Canary = null, CanaryWeight = 0, Mirror = 0 };
         }, cancellationToken);
 
     public Task<ChangeResult> RollbackAsync(string name, RevisionCondition condition, string actor, CancellationToken cancellationToken) =>
         ApplyAsync(name, AuditActions.Rollback, condition, actor, current => current.Canary is null
             ? new ChangeResult.Conflict($"Deployment '{name}' has no canary to roll back.")
-            : current with { Canary = null, CanaryWeight = 0 }, cancellationToken);
+            : current with { Canary = null, CanaryWeight = 0, Mirror = 0 }, cancellationToken);
 
     /// <summary>Marks the deployment for deletion; its workflow drains the routes, stops the replicas and forgets it.</summary>
     public Task<ChangeResult> DeleteAsync(string name, RevisionCondition condition, string actor, CancellationToken cancellationToken) =>
@@ -241,6 +244,7 @@ internal sealed class DeploymentChanges(
         Stable = request.Stable!,
         Canary = request.Canary,
         CanaryWeight = request.Traffic?.Canary ?? 0,
+        Mirror = request.Traffic?.Mirror ?? 0,
         Access = GatewayPolicy.Normalize(request.Access),
         Limits = GatewayPolicy.Normalize(request.Limits),
         CreatedAt = time.GetUtcNow(),

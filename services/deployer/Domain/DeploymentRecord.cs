@@ -20,6 +20,9 @@ internal sealed record DeploymentRecord
     /// <summary>The canary's share, 0-100.</summary>
     public int CanaryWeight { get; init; }
 
+    /// <summary>The share (0-100) of stable's requests copied to the canary as shadow traffic.</summary>
+    public int Mirror { get; init; }
+
     /// <summary>The API key hashes the gateway asks of callers; null for an open model.</summary>
     public AccessSpec? Access { get; init; }
 
@@ -53,14 +56,14 @@ internal sealed record DeploymentRecord
         Name = Name,
         Stable = Stable,
         Canary = Canary,
-        Traffic = new TrafficRequest { Canary = CanaryWeight },
+        Traffic = new TrafficRequest { Canary = CanaryWeight, Mirror = Mirror },
         Access = Access,
         Limits = Limits,
     };
 
     /// <summary>Whether <paramref name="request"/> asks for exactly what is already desired.</summary>
     public bool Matches(DeploymentRequest request) =>
-        Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0) &&
+        Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0) && Mirror == (request.Traffic?.Mirror ?? 0) &&
         GatewayPolicy.Same(Access, request.Access) && GatewayPolicy.Same(Limits, request.Limits);
 
     /// <summary>The replica sets the desired state asks for: stable's, then the canary's if there is one.</summary>

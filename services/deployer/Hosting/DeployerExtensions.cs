@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Api;
 using ModelPlatform.Deployer.Changes;
 using ModelPlatform.Deployer.Configuration;
+using ModelPlatform.Deployer.Mirroring;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
 using ModelPlatform.Deployer.Routing;
@@ -69,6 +70,7 @@ internal static class DeployerExtensions
         services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));
         services.AddSingleton<DeploymentValidator>();
         services.AddVariantTelemetry(builder.Configuration);
+        services.AddOutputComparison();
 
         // Order matters: the provisioner (registered above) adopts running replicas or reads the cluster,
         // then workflows resume (the embedded host's journal, or Dapr's worker), then the rest is
@@ -110,6 +112,7 @@ internal static class DeployerExtensions
         app.MapRoutesApi();
         app.MapTelemetryApi();
         app.MapModelsApi();
+        app.MapComparisonApi();
         _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
         return app;
     }

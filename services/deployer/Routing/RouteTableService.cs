@@ -49,8 +49,8 @@ internal sealed partial class RouteTableService : IDisposable
                 }
 
                 models.Add(new ModelRoute(record.Name, [.. record.Routes.Select(route => new VariantRoute(
-                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet.Id)?.ReadyEndpoints ?? []))],
-                    record.Access?.ApiKeys, record.Limits));
+                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet.Id)?.ReadyEndpoints ?? [], route.ReplicaSet.Id))],
+                    record.Access?.ApiKeys, record.Limits, PublishedMirror(record)));
             }
 
             var current = Current;
@@ -131,12 +131,23 @@ internal sealed partial class RouteTableService : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Rebuilding the route table failed; gateways keep the previous version")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 
+    /// <summary>
+    /// The mirror share, once the canary it copies to is the one published: a new canary gets no
+    /// copies (and a stale one none) until its workflow has routed it.
+    /// </summary>
+    private static int PublishedMirror(Domain.DeploymentRecord record) =>
+        record.Canary is { } canary && record.Routes.Any(route =>
+            route.Variant == VariantNames.Canary && route.ReplicaSet.Id == Domain.Specs.ReplicaSetId(record.Name, canary))
+            ? record.Mirror
+            : 0;
+
     private static bool SameRoutes(IReadOnlyList<ModelRoute> a, List<ModelRoute> b) =>
         a.Count == b.Count && a.Zip(b).All(pair =>
             pair.First.Name == pair.Second.Name &&
             (pair.First.ApiKeys ?? []).SequenceEqual(pair.Second.ApiKeys ?? []) &&
             pair.First.Limits == pair.Second.Limits &&
+            pair.First.Mirror == pair.Second.Mirror &&
             pair.First.Variants.Count == pair.Second.Variants.Count &&
             pair.First.Variants.Zip(pair.Second.Variants).All(v =>
-                v.First.Name == v.Second.Name && v.First.Weight == v.Second.Weight && v.First.Endpoints.SequenceEqual(v.Second.Endpoints)));
+                v.First.Name == v.Second.Name && v.First.Weight == v.Second.Weight && v.First.ReplicaSet == v.Second.ReplicaSet && v.First.Endpoints.SequenceEqual(v.Second.Endpoints)));
 }

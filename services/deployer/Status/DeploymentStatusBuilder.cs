@@ -30,7 +30,7 @@ internal sealed class DeploymentStatusBuilder(IReplicaProvisioner provisioner, I
             $"{options.Value.PublicUrl.TrimEnd('/')}/v2/models/{record.Name}",
             variants,
             record.Conditions);
-        var traffic = new TrafficSplit(record.WeightOf(VariantNames.Stable), record.WeightOf(VariantNames.Canary));
+        var traffic = new TrafficSplit(record.WeightOf(VariantNames.Stable), record.WeightOf(VariantNames.Canary), record.Canary is null ? 0 : record.Mirror);
         return new Deployment(record.Name, record.Stable, record.Canary, traffic, status, record.Access, record.Limits);
     }
 

@@ -110,6 +110,15 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         {
             errors.Add("traffic.canary", "can only be above 0 when the deployment has a canary.");
         }
+
+        if (traffic.Mirror is < 0 or > 100)
+        {
+            errors.Add("traffic.mirror", "must be between 0 and 100.");
+        }
+        else if (traffic.Mirror > 0 && !hasCanary)
+        {
+            errors.Add("traffic.mirror", "can only be above 0 when the deployment has a canary to copy requests to.");
+        }
     }
 
     private static void ValidateName(string name, Errors errors)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ModelPlatform.Gateway.Configuration;
 using ModelPlatform.Gateway.LoadBalancing;
+using ModelPlatform.Gateway.Mirroring;
 using ModelPlatform.Gateway.Proxy;
 using ModelPlatform.Gateway.Routing;
 using ModelPlatform.Gateway.Telemetry;
@@ -41,6 +42,7 @@ internal static class GatewayExtensions
         services.AddSingleton<RouteTableState>();
         services.AddSingleton<GatewayMetrics>();
         services.AddGatewayTelemetry();
+        services.AddMirroring();
         services.AddSingleton<ModelRateLimiter>();
         services.AddSingleton<GatewayErrors>();
         services.AddSingleton(new InMemoryConfigProvider([], []));
@@ -70,6 +72,7 @@ internal static class GatewayExtensions
             proxy.UseMiddleware<ModelAccessMiddleware>();
             proxy.UseMiddleware<ReplicaPathsMiddleware>();
             proxy.UseMiddleware<ModelRateLimitMiddleware>();
+            proxy.UseMiddleware<MirrorMiddleware>();
             proxy.UseMiddleware<VariantRoutingMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
