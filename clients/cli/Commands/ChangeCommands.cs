@@ -17,14 +17,11 @@ internal static class ChangeCommands
     public static Command Traffic(CommandRunner runner)
     {
         var name = new Argument<string>("name") { Description = "The deployment" };
-        var percent = new Argument<int>("percent") { Description = "The canary's share of traffic, 0 to 100; stable gets the rest" };
-        percent.Validators.Add(result =>
+        var percent = new Argument<int>("percent")
         {
-            if (result.GetValueOrDefault<int>() is < 0 or > 100)
-            {
-                result.AddError("percent must be 0 to 100.");
-            }
-        });
+            Description = "The canary's share of traffic, 0 to 100; stable gets the rest",
+            CustomParser = result => WaitOptions.WholeNumber(result, "percent", 0, 100),
+        };
         var (timeout, noWait) = (WaitOptions.Timeout(120), WaitOptions.NoWait());
         var command = new Command("traffic", "Set the canary's share of traffic") { name, percent, timeout, noWait };
         runner.SetAction(command, (parse, session, cancellationToken) => ApplyAsync(parse, session, parse.GetValue(name)!, timeout, noWait,
