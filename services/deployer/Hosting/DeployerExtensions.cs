@@ -55,6 +55,7 @@ internal static class DeployerExtensions
         // The runtime first: in Dapr mode its hosted check of the state store runs before anything reads it.
         var runtime = RuntimeExtensions.RuntimeOf(builder.Configuration);
         services.AddRuntime(runtime);
+        services.AddModelStore(runtime);
         // The launcher also knows where the reference server's bundled models are, which validation needs with any provisioner.
         services.AddSingleton<ReplicaLauncher>();
         services.AddSingleton<HostGpus>();
@@ -108,6 +109,7 @@ internal static class DeployerExtensions
         app.MapAuditApi();
         app.MapRoutesApi();
         app.MapTelemetryApi();
+        app.MapModelsApi();
         _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
         return app;
     }

@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using ModelPlatform.Contracts;
+using ModelPlatform.Deployer.Configuration;
+
+namespace ModelPlatform.Deployer.Models.Files;
+
+/// <summary>
+/// The model files, content-addressed: <c>blobs/sha256/{hex}</c> under the store's folder, so the
+/// same bytes are kept once whatever they are called. A file arrives in <c>incoming/</c>, hashed
+/// while it is written, and is moved into place only once it is complete and checked; whatever an
+/// interrupted upload left there is deleted with it (and at start, after a crash).
+/// </summary>
+internal sealed class ModelFiles
+{
+    private const int BufferSize = 128 * 1024;
+
+    public ModelFiles(IOptions<DeployerOptions> deployer, IOptions<ModelStoreOptions> store)
+    {
+        Root = Path.GetFullPath(Path.Combine(Path.GetFullPath(deployer.Value.DataDirectory), store.Value.Directory));
+        BlobsFolder = Path.Combine(Root, "blobs", "sha256");
+        IncomingFolder = Path.Combine(Root, "incoming");
+        Directory.CreateDirectory(BlobsFolder);
+        if (Directory.Exists(IncomingFolder))
+        {
+            // Only this deployer writes here, and it has just started: nothing in flight is anyone's.
+            Directory.Delete(IncomingFolder, recursive: true);
+        }
+
+        Directory.CreateDirectory(IncomingFolder);
+    }
+
+    public string Root { get; }
+
+    public string BlobsFolder { get; }
+
+    public string IncomingFolder { get; }
+
+    /// <summary>Where the file with <paramref name="digest"/> (<c>sha256:{hex}</c>) is, or would be.</summary>
+    public string PathOf(string digest) =>
+        StoredModelUri.IsDigest(digest)
+            ? Path.Combine(BlobsFolder, digest[StoredModelUri.DigestPrefix.Length..])
+            : throw new ArgumentException($"'{digest}' is not a sha256 digest.", nameof(digest));
+
+    public bool Exists(string digest) => File.Exists(PathOf(digest));
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into a new incoming file while hashing it; more than
+    /// <paramref name="limit"/> bytes throw <see cref="ModelTooLargeException"/>. The file is
+    /// deleted if anything fails, and when the returned handle is disposed without being committed.
+    /// </summary>
+    public async Task<IncomingModelFile> ReceiveAsync(Stream source, long limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var path = Path.Combine(IncomingFolder, Guid.NewGuid().ToString("N") + ".part");
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+            {
+                int read;
+                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+                {
+                    size += read;
+                    if (size > limit)
+                    {
+                        throw new ModelTooLargeException(limit);
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                // On disk before it is named by its digest: a crash must not leave a short file under a digest.
+                file.Flush(flushToDisk: true);
+            }
+
+            return new IncomingModelFile(this, path, StoredModelUri.DigestPrefix + Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Moves a received file under its digest; when a file with that digest is there already, it is kept and this one deleted.</summary>
+    internal void Commit(IncomingModelFile incoming)
+    {
+        var target = PathOf(incoming.Digest);
+        try
+        {
+            File.Move(incoming.Path, target, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            File.Delete(incoming.Path);
+        }
+    }
+
+    public void Delete(string digest) => File.Delete(PathOf(digest));
+}
+
+/// <summary>
+/// A received file not yet in the store: <see cref="Commit"/> keeps it under its digest, disposing
+/// it without committing deletes it.
+/// </summary>
+internal sealed class IncomingModelFile(ModelFiles files, string path, string digest, long size) : IDisposable
+{
+    private bool _settled;
+
+    public string Path { get; } = path;
+
+    public string Digest { get; } = digest;
+
+    public long Size { get; } = size;
+
+    public Stream OpenRead() => new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024);
+
+    public void Commit()
+    {
+        files.Commit(this);
+        _settled = true;
+    }
+
+    public void Dispose()
+    {
+        if (!_settled)
+        {
+            File.Delete(Path);
+            _settled = true;
+        }
+    }
+}
+
+/// <summary>A model file is larger than the store takes (Deployer:Models:MaxModelSize).</summary>
+internal sealed class ModelTooLargeException(long limit)
+    : Exception($"The model is larger than {limit} bytes, the most this deployer stores (Deployer:Models:MaxModelSize).")
+{
+    public long Limit { get; } = limit;
+}
