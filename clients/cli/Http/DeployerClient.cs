@@ -80,7 +80,10 @@ internal sealed class DeployerClient(HttpClient http, ConnectionSettings connect
         var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var content = new ProgressStreamContent(stream, stream.Length, progress);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return (await _api.SendAsync(HttpMethod.Post, "v1/models?name=" + Uri.EscapeDataString(name), content, cancellationToken, unbounded: true)).Object();
+        // Expect: 100-continue lets the store refuse a file by its headers (413 beyond its size limit)
+        // before the body is sent, rather than after, or by closing the connection on it.
+        var headers = new Dictionary<string, string> { ["Expect"] = "100-continue" };
+        return (await _api.SendAsync(HttpMethod.Post, "v1/models?name=" + Uri.EscapeDataString(name), content, cancellationToken, headers, unbounded: true)).Object();
     }
 
     private static string Path(string name) => "v1/deployments/" + Uri.EscapeDataString(name);
