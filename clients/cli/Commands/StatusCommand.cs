@@ -51,6 +51,7 @@ internal static class StatusCommand
                 node = await session.Deployer.FindAsync(name, cancellationToken);
             }
 
+            output.JsonLine(new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["deleted"] = true });
             output.Line($"{DateTimeOffset.Now:HH:mm:ss}  {name} is gone.");
             return ExitCodes.Success;
         }
