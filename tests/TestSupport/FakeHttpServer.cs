@@ -11,10 +11,20 @@ namespace ModelPlatform.Testing;
 public sealed class FakeHttpServer : IDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly Func<HttpListenerRequest, Task<(int Status, string Body)>> _answer;
+    private readonly Func<HttpListenerRequest, Task<(int Status, byte[] Body)>> _answer;
     private readonly string _contentType;
 
     public FakeHttpServer(Func<HttpListenerRequest, Task<(int Status, string Body)>> answer, string contentType = "application/json")
+        : this(async request =>
+        {
+            var (status, body) = await answer(request);
+            return (status, Encoding.UTF8.GetBytes(body));
+        }, contentType)
+    {
+    }
+
+    /// <summary>A server answering with bytes: a file server standing in for a remote model's host.</summary>
+    public FakeHttpServer(Func<HttpListenerRequest, Task<(int Status, byte[] Body)>> answer, string contentType)
     {
         _answer = answer;
         _contentType = contentType;
@@ -51,8 +61,7 @@ public sealed class FakeHttpServer : IDisposable
                 var request = context.Request;
                 Requests.Enqueue((request.Url!.AbsolutePath,
                     request.Headers.AllKeys.OfType<string>().ToDictionary(key => key.ToLowerInvariant(), key => request.Headers[key]!)));
-                var (status, body) = await _answer(request);
-                var bytes = Encoding.UTF8.GetBytes(body);
+                var (status, bytes) = await _answer(request);
                 context.Response.StatusCode = status;
                 context.Response.ContentType = _contentType;
                 context.Response.ContentLength64 = bytes.Length;

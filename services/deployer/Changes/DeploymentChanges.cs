@@ -20,12 +20,13 @@ internal sealed class DeploymentChanges(
     DeploymentValidator validator,
     DeploymentCoordinator coordinator,
     IOptions<DeployerOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    Models.ModelPinning models)
 {
     public async Task<ChangeResult> CreateAsync(DeploymentRequest request, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = validator.Validate(request, nameInPath: null);
+        (request, var errors) = await PinAndValidateAsync(request, nameInPath: null, cancellationToken);
         if (errors.Count > 0)
         {
             return new ChangeResult.Invalid(errors);
@@ -47,7 +48,7 @@ internal sealed class DeploymentChanges(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(condition);
-        var errors = validator.Validate(request, nameInPath: name);
+        (request, var errors) = await PinAndValidateAsync(request, nameInPath: name, cancellationToken);
         if (errors.Count > 0)
         {
             return new ChangeResult.Invalid(errors);
@@ -122,6 +123,19 @@ internal sealed class DeploymentChanges(
     /// <summary>Marks the deployment for deletion; its workflow drains the routes, stops the replicas and forgets it.</summary>
     public Task<ChangeResult> DeleteAsync(string name, RevisionCondition condition, string actor, CancellationToken cancellationToken) =>
         ApplyAsync(name, AuditActions.Delete, condition, actor, current => current.Deleting ? current : current with { Deleting = true }, cancellationToken, whileDeleting: true);
+
+    /// <summary>The request with its <c>models:/</c> URIs pinned to a digest, and every problem: the model store's and the validator's.</summary>
+    private async Task<(DeploymentRequest Request, Dictionary<string, string[]> Errors)> PinAndValidateAsync(
+        DeploymentRequest request, string? nameInPath, CancellationToken cancellationToken)
+    {
+        var (pinned, errors) = await models.PinAsync(request, nameInPath, cancellationToken);
+        foreach (var (field, messages) in validator.Validate(pinned, nameInPath).Where(pair => !errors.ContainsKey(pair.Key)))
+        {
+            errors[field] = messages;
+        }
+
+        return (pinned, errors);
+    }
 
     /// <summary>
     /// The stable's count, within the canary's autoscaling bounds when it has them (the count is then

@@ -85,6 +85,9 @@ public sealed class DeployerOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>The model store: where uploaded model files are kept and how large they may be.</summary>
+    public ModelStoreOptions Models { get; set; } = new();
+
     public RateLimitOptions RateLimit { get; set; } = new();
 
     public ProcessProvisionerOptions Processes { get; set; } = new();

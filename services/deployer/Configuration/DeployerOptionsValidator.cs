@@ -20,7 +20,7 @@ internal sealed class DeployerOptionsValidator : IValidateOptions<DeployerOption
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        foreach (var (section, value) in new (string, object)[] { ("Auth", options.Auth), ("RateLimit", options.RateLimit), ("Processes", options.Processes), ("Kubernetes", options.Kubernetes), ("Dapr", options.Dapr) })
+        foreach (var (section, value) in new (string, object)[] { ("Auth", options.Auth), ("RateLimit", options.RateLimit), ("Processes", options.Processes), ("Kubernetes", options.Kubernetes), ("Dapr", options.Dapr), ("Models", options.Models) })
         {
             var results = new List<ValidationResult>();
             if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))

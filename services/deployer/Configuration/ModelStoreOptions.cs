@@ -5,8 +5,6 @@ namespace ModelPlatform.Deployer.Configuration;
 /// <summary>Settings of the model store, under <c>Deployer:Models</c>.</summary>
 public sealed class ModelStoreOptions
 {
-    public const string Section = "Deployer:Models";
-
     /// <summary>
     /// Where model files are kept, by digest; relative to <see cref="DeployerOptions.DataDirectory"/>
     /// when not absolute. On a cluster this must be on a persistent volume.

@@ -10,10 +10,6 @@ internal static class ModelStoreExtensions
 {
     public static IServiceCollection AddModelStore(this IServiceCollection services, RuntimeKind runtime)
     {
-        services.AddOptions<ModelStoreOptions>()
-            .BindConfiguration(ModelStoreOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         if (runtime == RuntimeKind.Dapr)
         {
             services.AddSingleton<IModelCatalog, DaprModelCatalog>();
@@ -25,6 +21,10 @@ internal static class ModelStoreExtensions
 
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<ModelStore>();
+        services.AddSingleton<ModelPinning>();
+        services.AddSingleton<RemoteModelFetch>();
+        // The fetch's own deadline (Deployer:Models:FetchTimeout) bounds it; a model may take minutes.
+        services.AddHttpClient(RemoteModelFetch.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         return services;
     }
 }

@@ -16,7 +16,7 @@ internal sealed partial class ModelStore(
     IModelCatalog catalog,
     ModelFiles files,
     IDeploymentStore deployments,
-    IOptions<ModelStoreOptions> options,
+    IOptions<DeployerOptions> options,
     TimeProvider time,
     ILogger<ModelStore> logger) : IDisposable
 {
@@ -24,7 +24,7 @@ internal sealed partial class ModelStore(
     // must not find its file gone, so the two take turns (one deployer writes the store).
     private readonly SemaphoreSlim _files = new(1, 1);
 
-    public long MaxModelSize => options.Value.MaxModelSize;
+    public long MaxModelSize => options.Value.Models.MaxModelSize;
 
     /// <summary>
     /// Stores <paramref name="body"/> as a version of <paramref name="name"/>. Throws

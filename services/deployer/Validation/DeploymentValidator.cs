@@ -277,6 +277,12 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             return;
         }
 
+        if (StoredModelUri.IsStoreUri(model.Uri))
+        {
+            // The model store's own URIs: resolved, pinned and checked by Models.ModelPinning.
+            return;
+        }
+
         var schemes = options.Value.ModelUriSchemes is { Count: > 0 } configured ? configured : [ModelUri.FileScheme];
         if (ModelUri.SchemeOf(model.Uri) is { } scheme && !schemes.Contains(scheme, StringComparer.Ordinal))
         {

@@ -16,10 +16,10 @@ internal sealed class ModelFiles
 {
     private const int BufferSize = 128 * 1024;
 
-    public ModelFiles(IOptions<DeployerOptions> deployer, IOptions<ModelStoreOptions> store)
+    public ModelFiles(IOptions<DeployerOptions> options)
     {
-        Root = Path.GetFullPath(Path.Combine(Path.GetFullPath(deployer.Value.DataDirectory), store.Value.Directory));
-        BlobsFolder = Path.Combine(Root, "blobs", "sha256");
+        Root = RootOf(options.Value);
+        BlobsFolder = BlobsFolderOf(options.Value);
         IncomingFolder = Path.Combine(Root, "incoming");
         Directory.CreateDirectory(BlobsFolder);
         if (Directory.Exists(IncomingFolder))
@@ -38,9 +38,25 @@ internal sealed class ModelFiles
     public string IncomingFolder { get; }
 
     /// <summary>Where the file with <paramref name="digest"/> (<c>sha256:{hex}</c>) is, or would be.</summary>
-    public string PathOf(string digest) =>
+    public string PathOf(string digest) => PathOf(BlobsFolder, digest);
+
+    /// <summary>
+    /// The local file a replica on this machine loads for a variant's <paramref name="modelUri"/>:
+    /// a store URI's file, any other URI as it is.
+    /// </summary>
+    public static string LocalModelUri(DeployerOptions options, string? modelUri) =>
+        modelUri is not null && StoredModelUri.TryParse(modelUri, out var stored, out _) && stored.Digest is { } digest
+            ? PathOf(BlobsFolderOf(options), digest)
+            : modelUri ?? string.Empty;
+
+    private static string RootOf(DeployerOptions options) =>
+        Path.GetFullPath(Path.Combine(Path.GetFullPath(options.DataDirectory), options.Models.Directory));
+
+    private static string BlobsFolderOf(DeployerOptions options) => Path.Combine(RootOf(options), "blobs", "sha256");
+
+    private static string PathOf(string folder, string digest) =>
         StoredModelUri.IsDigest(digest)
-            ? Path.Combine(BlobsFolder, digest[StoredModelUri.DigestPrefix.Length..])
+            ? Path.Combine(folder, digest[StoredModelUri.DigestPrefix.Length..])
             : throw new ArgumentException($"'{digest}' is not a sha256 digest.", nameof(digest));
 
     public bool Exists(string digest) => File.Exists(PathOf(digest));

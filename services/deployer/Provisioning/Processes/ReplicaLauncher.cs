@@ -79,7 +79,7 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         start.Environment["NO_COLOR"] = "1";
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["MODEL_NAME"] = replicaSet.Deployment;
-        start.Environment["MODEL_URI"] = variant.Model?.Uri ?? string.Empty;
+        start.Environment["MODEL_URI"] = Models.Files.ModelFiles.LocalModelUri(options.Value, variant.Model?.Uri);
         start.Environment["Inference__BindAddress"] = "127.0.0.1";
         // The user's env may choose the provider and threads; the address is not theirs to choose.
         start.Environment.TryAdd("Inference__ExecutionProvider", variant.Resources?.Gpu > 0 ? "Cuda" : "Cpu");
