@@ -99,7 +99,7 @@ Console.WriteLine();
 Console.WriteLine("| measure (ms since mp started, except the floor) | p50 ms | p99 ms | n |");
 Console.WriteLine("|---|---:|---:|---:|");
 Row("floor: reference server started by hand until its first prediction (ResNet18)", floor);
-Row("mp: upload done (45 MB stored, digest checked, inputs read)", phases["upload"]);
+Row("mp: upload done (the file stored, its digest and inputs read)", phases["upload"]);
 Row("mp: deployment Ready (revision applied, replica ready)", phases["ready"]);
 Row("mp: the gateway serves it (GET /v2/models/{name} 200)", phases["served"]);
 Row("mp deploy exited (process start to exit)", phases["mp exited"]);

@@ -109,7 +109,7 @@ internal static class DeployCommand
                 ["deployment"] = ready.DeepClone(),
                 ["url"] = served.ModelUrl,
                 ["curl"] = sample.Curl,
-                ["sampleRequest"] = sample.Body.DeepClone(),
+                ["sampleRequest"] = sample.Body is null ? null : JsonNode.Parse(sample.Body),
                 ["sampleRequestFile"] = sample.File,
                 ["seconds"] = new JsonObject
                 {

@@ -15,17 +15,18 @@ internal sealed class ServedModel(string name, string? variant, Uri gateway, Sto
     public string InferUrl => ModelUrl + "/infer";
 
     /// <summary>The sample request and its curl; bodies too long for a command line are written to <c>{name}-request.json</c> in <paramref name="directory"/>.</summary>
-    public (JsonObject Body, string Curl, string? File) WriteSample(string directory)
+    /// <returns>The body when it is inline (null when it went to the file), the curl, and the file's path relative to <paramref name="directory"/>.</returns>
+    public (string? Body, string Curl, string? File) WriteSample(string directory)
     {
         var inputs = model.Inputs ?? [];
-        var body = SampleRequest.For(inputs);
+        var body = SampleRequest.Json(inputs);
         if (SampleRequest.ValueCount(inputs) <= SampleRequest.InlineValueLimit)
         {
-            return (body, CurlCommand.Infer(InferUrl, body.ToJsonString(), null, variant), null);
+            return (body, CurlCommand.Infer(InferUrl, body, null, variant), null);
         }
 
         var file = Path.Combine(directory, $"{name}-request.json");
-        File.WriteAllText(file, body.ToJsonString());
+        File.WriteAllText(file, body);
         var relative = Path.GetRelativePath(directory, file);
         return (body, CurlCommand.Infer(InferUrl, null, relative, variant), relative);
     }
