@@ -168,6 +168,39 @@ public sealed class CliEndToEndTests(CliSuiteFixture suite) : IClassFixture<CliS
         Assert.Contains("role", delete.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The README's CLI walkthrough (the bash block that installs the tool), its <c>mp</c> lines run
+    /// as written but for three things: the built tool instead of the installed one, paths into the
+    /// repository made absolute (so what mp writes lands in a temporary folder, not the repository),
+    /// and this build's configuration in place of <c>bin/Debug</c>.
+    /// </summary>
+    [Fact]
+    public async Task The_readmes_cli_walkthrough_runs_as_written()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "README.md"), Ct);
+        var block = System.Text.RegularExpressions.Regex.Matches(readme, @"```bash\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(match => match.Groups[1].Value)
+            .Single(text => text.Contains("dotnet tool install", StringComparison.Ordinal));
+        var commands = block.Split('\n').Select(line => line.Trim()).Where(line => line.StartsWith("mp ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(commands, command => command.StartsWith("mp deploy", StringComparison.Ordinal));
+        Assert.Contains(commands, command => command.StartsWith("mp delete", StringComparison.Ordinal));
+
+        foreach (var command in commands)
+        {
+            var args = command["mp ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(arg => arg.Replace("/bin/Debug/", $"/bin/{RepositoryPaths.Configuration}/", StringComparison.Ordinal))
+                .Select(arg => File.Exists(Path.Combine(RepositoryPaths.Root, arg)) ? Path.Combine(RepositoryPaths.Root, arg) : arg)
+                .ToArray();
+
+            var result = await MpAsync(args);
+
+            Assert.True(result.ExitCode == 0, $"{command}\n{result}");
+        }
+
+        Assert.True(File.Exists(Path.Combine(_folder, "vision-request.json")));
+        Assert.Null(await suite.GetAsync("vision", Ct));
+    }
+
     private async Task WaitUntilGatewayServesCanaryAsync(string name)
     {
         using var gateway = new HttpClient { BaseAddress = suite.GatewayAddress };
