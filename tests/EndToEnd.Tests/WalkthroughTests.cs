@@ -19,7 +19,8 @@ namespace ModelPlatform.EndToEnd.Tests;
 /// the fixture's before bash sees it; the app host's quickstart deployment (<c>resnet18</c>) is made
 /// here as the app host makes it; and between two commands the test waits, as a reader would, until
 /// a change the previous one asked for is applied. Blocks that start the suite or run the tests
-/// (<c>dotnet run</c>, <c>dotnet test</c>) are not run: this test is inside both.
+/// (<c>dotnet run</c>, <c>dotnet test</c>) are not run: this test is inside both; nor is the CLI's
+/// block (<c>dotnet tool install</c>), which tests/Cli.Tests runs as a process instead.
 /// </remarks>
 public sealed partial class WalkthroughTests(SuiteFixture suite) : IClassFixture<SuiteFixture>
 {
@@ -109,7 +110,8 @@ public sealed partial class WalkthroughTests(SuiteFixture suite) : IClassFixture
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         foreach (var block in BashBlock().Matches(readme).Select(match => match.Groups[1].Value))
         {
-            if (block.Contains("dotnet run", StringComparison.Ordinal) || block.Contains("dotnet test", StringComparison.Ordinal))
+            if (block.Contains("dotnet run", StringComparison.Ordinal) || block.Contains("dotnet test", StringComparison.Ordinal)
+                || block.Contains("dotnet tool install", StringComparison.Ordinal))
             {
                 continue;
             }

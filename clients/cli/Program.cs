@@ -1,0 +1,3 @@
+using ModelPlatform.Cli;
+
+return await CliApplication.RunAsync(args, CliEnvironment.FromProcess());
