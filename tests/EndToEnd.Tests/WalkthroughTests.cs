@@ -37,7 +37,9 @@ public sealed partial class WalkthroughTests(SuiteFixture suite) : IClassFixture
         (new Regex(@"/v2/models/resnet18/infer\b"), "\"outputs\""),
         (new Regex(@"^(?!.*x-model-variant).*-X POST \S+/v2/models/resnet/infer\b"), "HTTP/1.1 200"),
         (new Regex(@"/v2/models/resnet/infer\b.*x-model-variant: canary"), "x-model-variant: canary"),
-        (new Regex(@"-X POST \S+/v1/deployments\s"), "\"name\":\"resnet\""),
+        (new Regex(@"deploy\.json.*-X POST \S+/v1/deployments\s"), "\"name\":\"resnet\""),
+        (new Regex(@"/v1/models\?name=uploaded"), "\"digest\":\"sha256:"),
+        (new Regex(@"-X POST \S+/v1/deployments .*models:/uploaded"), "\"uri\":\"models:/uploaded@sha256:"),
         (new Regex(@"/v1/deployments/resnet/logs\b"), "Model 'resnet' loaded"),
         (new Regex(@"/metrics \| grep gateway_requests_total"), "gateway_requests_total{"),
         (new Regex(@"/v1/deployments/resnet/history\b"), "\"action\":\"promote\""),
@@ -191,9 +193,9 @@ public sealed partial class WalkthroughTests(SuiteFixture suite) : IClassFixture
             Assert.Null(promoted.Canary);
             Assert.Equal("candidate", promoted.Stable.Env!["RELEASE"]);
         }
-        else if (command.Contains("-X DELETE", StringComparison.Ordinal))
+        else if (DeletedDeployment().Match(command) is { Success: true } deleted)
         {
-            Assert.Null(await suite.GetAsync("resnet", Ct));
+            Assert.Null(await suite.GetAsync(deleted.Groups[1].Value, Ct));
         }
     }
 
@@ -205,6 +207,9 @@ public sealed partial class WalkthroughTests(SuiteFixture suite) : IClassFixture
 
     [GeneratedRegex(@"-X (POST|PUT|DELETE) \S*127\.0\.0\.1:5100/v1/deployments")]
     private static partial Regex DeploymentChange();
+
+    [GeneratedRegex(@"-X DELETE \S*/v1/deployments/([a-z0-9-]+)")]
+    private static partial Regex DeletedDeployment();
 
     [GeneratedRegex(@"docs/examples/([a-z0-9-]+\.json)")]
     private static partial Regex ExampleReference();
