@@ -32,6 +32,8 @@ internal static class DeploymentsApi
         group.MapGet("", List).WithName("ListDeployments").WithSummary("Every deployment with its observed status.")
             .RequireAuthorization(Policies.Read);
         group.MapGet("/{name}", Get).WithName("GetDeployment").WithSummary("One deployment with its observed status; ETag for If-Match.")
+            .WithDescription("Each variant's status.phases: when its model was stored (or its revision accepted), its first replica " +
+                "started, every replica was ready (model loaded and warmed up) and its routes were published, with the seconds between them.")
             .RequireAuthorization(Policies.Read);
         group.MapPut("/{name}", Replace).WithName("ReplaceDeployment")
             .WithSummary("A new revision: replace the stable variant, add or change the canary. Identical requests change nothing.")
@@ -67,7 +69,8 @@ internal static class DeploymentsApi
         IDeploymentStore Store,
         DeploymentChanges Changes,
         DeploymentStatusBuilder Statuses,
-        IReplicaProvisioner Provisioner);
+        IReplicaProvisioner Provisioner,
+        DeploymentPhases Phases);
 
     internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, ProblemHttpResult>> Create(
         HttpContext context, [AsParameters] HandlerDependencies dependencies)
@@ -85,13 +88,21 @@ internal static class DeploymentsApi
     internal static async Task<Ok<DeploymentList>> List([AsParameters] HandlerDependencies dependencies, CancellationToken cancellationToken)
     {
         var stored = await dependencies.Store.ListAsync(cancellationToken);
-        return TypedResults.Ok(new DeploymentList([.. stored.Select(s => dependencies.Statuses.Build(s.Record))]));
+        var items = new List<Deployment>(stored.Count);
+        foreach (var deployment in stored)
+        {
+            items.Add(await dependencies.Phases.AddAsync(dependencies.Statuses.Build(deployment.Record), deployment.Record, cancellationToken));
+        }
+
+        return TypedResults.Ok(new DeploymentList(items));
     }
 
     internal static async Task<Results<Ok<Deployment>, ProblemHttpResult>> Get(string name, HttpContext context, [AsParameters] HandlerDependencies dependencies)
     {
         var stored = await dependencies.Store.GetAsync(name, context.RequestAborted);
-        return stored is null ? DeploymentResults.NotFound(name) : TypedResults.Ok(SetETagAndBuildStatus(context, dependencies, stored.Record));
+        return stored is null
+            ? DeploymentResults.NotFound(name)
+            : TypedResults.Ok(await dependencies.Phases.AddAsync(SetETagAndBuildStatus(context, dependencies, stored.Record), stored.Record, context.RequestAborted));
     }
 
     internal static async Task<Results<Accepted<Deployment>, Ok<Deployment>, ValidationProblem, ProblemHttpResult>> Replace(

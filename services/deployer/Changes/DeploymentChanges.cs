@@ -190,8 +190,9 @@ internal sealed class DeploymentChanges(
                     return Unchanged(current);
                 }
 
-                next = next! with { Generation = current.Generation + 1, Failure = null };
-                var entry = AuditDraft.For(action, actor, time.GetUtcNow(), current, next);
+                var now = time.GetUtcNow();
+                next = next! with { Generation = current.Generation + 1, Failure = null, AcceptedAt = now };
+                var entry = AuditDraft.For(action, actor, now, current, next);
                 await audit.UpdateAsync(next, stored.ETag, entry, cancellationToken);
                 coordinator.Reconcile(name);
                 return new ChangeResult.Started(next);
@@ -248,6 +249,7 @@ internal sealed class DeploymentChanges(
         Access = GatewayPolicy.Normalize(request.Access),
         Limits = GatewayPolicy.Normalize(request.Limits),
         CreatedAt = time.GetUtcNow(),
+        AcceptedAt = time.GetUtcNow(),
     };
 
     /// <summary>What an edit makes of the current record: the record it wants (the same instance for no change), or the result it decided on.</summary>

@@ -50,6 +50,9 @@ internal sealed record DeploymentRecord
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>When the current generation was accepted; null in records stored before it was kept.</summary>
+    public DateTimeOffset? AcceptedAt { get; init; }
+
     /// <summary>The desired state as the API shows it.</summary>
     public DeploymentRequest ToRequest() => new()
     {
@@ -93,5 +96,10 @@ internal sealed record DeploymentRecord
     }
 }
 
-/// <summary>A variant as published in the route table, with the replica set that serves it.</summary>
-internal sealed record PublishedVariant(string Variant, int Weight, Provisioning.ReplicaSetSpec ReplicaSet);
+/// <summary>
+/// A variant as published in the route table, with the replica set that serves it; since when that
+/// replica set is routed and when the revision that first routed it was accepted (null until published,
+/// and in records stored before these were kept).
+/// </summary>
+internal sealed record PublishedVariant(
+    string Variant, int Weight, Provisioning.ReplicaSetSpec ReplicaSet, DateTimeOffset? RoutedAt = null, DateTimeOffset? AcceptedAt = null);

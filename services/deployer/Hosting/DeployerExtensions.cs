@@ -65,6 +65,7 @@ internal static class DeployerExtensions
         services.AddSingleton<RouteTableService>();
         services.AddSingleton<DeploymentCoordinator>();
         services.AddSingleton<DeploymentStatusBuilder>();
+        services.AddSingleton<DeploymentPhases>();
         services.AddSingleton<DeploymentChanges>();
         services.AddSingleton<ModelRoots>();
         services.AddSingleton(provider => new RegistryAllowList(provider.GetRequiredService<IOptions<DeployerOptions>>().Value.AllowedRegistries));

@@ -48,8 +48,13 @@ internal sealed record ReplicaSetObservation(string Id, string Deployment, int D
         : Ready > 0 ? [Service] : [];
 }
 
-/// <summary>One replica as observed.</summary>
-internal sealed record ReplicaObservation(int Ordinal, string Endpoint, bool Ready, int Restarts, string? LastExit, string LogPath);
+/// <summary>
+/// One replica as observed; <paramref name="StartedAt"/> and <paramref name="ReadyAt"/> (when its
+/// current process or container started, when its readiness probe first passed since) where known.
+/// </summary>
+internal sealed record ReplicaObservation(
+    int Ordinal, string Endpoint, bool Ready, int Restarts, string? LastExit, string LogPath,
+    DateTimeOffset? StartedAt = null, DateTimeOffset? ReadyAt = null);
 
 /// <summary>The outcome of waiting for a set: ready, or why not.</summary>
 internal sealed record ReplicaSetReadiness(bool Ready, string? Reason);

@@ -122,6 +122,23 @@ public sealed class KubernetesProvisionerTests
     }
 
     [Fact]
+    public async Task A_replica_reports_its_pods_start_time_and_when_its_ready_condition_turned_true()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync();
+        var set = KubernetesTestBed.Set("timed", KubernetesTestBed.Image());
+        await bed.Provisioner.EnsureAsync(set, Ct);
+        var starting = await ObserveUntilAsync(bed, set.Id, o => o.Replicas.Count == 1 && o.Replicas[0].StartedAt is not null);
+        Assert.Null(starting.Replicas[0].ReadyAt);
+
+        bed.Cluster.MakeReady(set.Id);
+        var replica = (await ObserveUntilAsync(bed, set.Id, o => o.Ready == 1)).Replicas.Single();
+
+        Assert.Equal(starting.Replicas[0].StartedAt, replica.StartedAt);
+        Assert.NotNull(replica.ReadyAt);
+        Assert.True(replica.ReadyAt >= replica.StartedAt, $"ready {replica.ReadyAt} before start {replica.StartedAt}");
+    }
+
+    [Fact]
     public async Task Scaling_keeps_the_set_and_waits_for_the_controller_to_observe_the_new_generation()
     {
         await using var bed = await KubernetesTestBed.StartAsync();

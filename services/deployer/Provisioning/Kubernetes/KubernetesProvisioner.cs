@@ -299,6 +299,9 @@ internal sealed partial class KubernetesProvisioner(
         return ($"{waiting.Count} pod(s) of {replicaSet} cannot start, stuck for at least {limit.TotalSeconds:0} s; pod {first.Pod.Metadata.Name}: {first.Trouble!.Reason}", null);
     }
 
+    private static DateTimeOffset? UtcOrNull(DateTime? time) =>
+        time is { } at ? new DateTimeOffset(at.Kind == DateTimeKind.Local ? at.ToUniversalTime() : DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+
     private static bool IsReady(V1Pod pod) => pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 
     private ReplicaObservation Replica(V1Pod pod, int ordinal)
@@ -310,7 +313,11 @@ internal sealed partial class KubernetesProvisioner(
             : PodTrouble.Of(pod)?.Reason
                 ?? (containers.Select(c => c.State?.Waiting).FirstOrDefault(w => w is not null) is { } waiting ? $"{waiting.Reason}: {waiting.Message}" : null);
         var endpoint = pod.Status?.PodIP is { } ip ? $"http://{ip}:{Settings.ContainerPort}" : string.Empty;
-        return new ReplicaObservation(ordinal, endpoint, ready, containers.Sum(c => c.RestartCount), lastExit, $"pods/{Namespace}/{pod.Metadata.Name}");
+        // The Ready condition's transition time is when the kubelet last saw the probe flip to passing.
+        var readyAt = ready ? pod.Status!.Conditions!.First(c => c.Type == "Ready").LastTransitionTime : null;
+        return new ReplicaObservation(
+            ordinal, endpoint, ready, containers.Sum(c => c.RestartCount), lastExit, $"pods/{Namespace}/{pod.Metadata.Name}",
+            UtcOrNull(pod.Status?.StartTime), UtcOrNull(readyAt));
     }
 
     private void OnDeploymentChanged(V1Deployment deployment)

@@ -32,6 +32,11 @@ internal sealed partial class ProcessReplica : IDisposable
     private volatile int _port;
     private volatile bool _ready;
     private volatile string? _lastExit;
+
+    // UTC ticks of the current process's launch and of its first passed probe; 0 while unknown
+    // (an adopted process was launched by a deployer before this one).
+    private long _startedTicks;
+    private long _readyTicks;
     private int _restarts;
     private int _failedStarts;
 
@@ -73,7 +78,8 @@ internal sealed partial class ProcessReplica : IDisposable
     public string? LastExit => _lastExit;
 
     public ReplicaObservation Observe() => new(
-        Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath);
+        Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath,
+        AtOrNull(Volatile.Read(ref _startedTicks)), AtOrNull(Volatile.Read(ref _readyTicks)));
 
     /// <summary>Completes once the first launch is registered (or failed), so a caller knows the replica is accounted for.</summary>
     public Task Launched => _launched.Task;
@@ -176,11 +182,14 @@ internal sealed partial class ProcessReplica : IDisposable
         _process = null;
         _identity = null;
         _pid = 0;
+        Volatile.Write(ref _startedTicks, 0);
+        Volatile.Write(ref _readyTicks, 0);
         int port;
         try
         {
             port = ReplicaLauncher.FreePort();
             _process = _launcher.Launch(_spec, port, LogPath);
+            Volatile.Write(ref _startedTicks, DateTimeOffset.UtcNow.UtcTicks);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
@@ -291,12 +300,20 @@ internal sealed partial class ProcessReplica : IDisposable
 
     private void SetReady(bool ready)
     {
+        if (ready)
+        {
+            // The first passed probe of this process: ready at most one probe interval before this.
+            Interlocked.CompareExchange(ref _readyTicks, DateTimeOffset.UtcNow.UtcTicks, 0);
+        }
+
         if (_ready != ready)
         {
             _ready = ready;
             _changed();
         }
     }
+
+    private static DateTimeOffset? AtOrNull(long utcTicks) => utcTicks == 0 ? null : new DateTimeOffset(utcTicks, TimeSpan.Zero);
 
     private TimeSpan Next(TimeSpan delay) =>
         TimeSpan.FromTicks(Math.Min(Math.Max(delay.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks), _options.MaxRestartDelay.Ticks));

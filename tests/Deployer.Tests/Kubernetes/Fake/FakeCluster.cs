@@ -440,6 +440,11 @@ public sealed class FakeCluster
         }, "ADDED");
     }
 
+    /// <summary>When the pod's Ready condition turned True: kept from its status if it was ready already, else now.</summary>
+    private static string ReadySince(JsonObject pod) =>
+        (pod["status"]?["conditions"] as JsonArray)?.FirstOrDefault(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True")?["lastTransitionTime"]?.GetValue<string>()
+            ?? DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
     /// <summary>A pod's status as the kubelet and scheduler would report it: running (ready or not), unschedulable, or waiting on its image.</summary>
     private JsonObject PodStatus(JsonObject pod, FakePodTrouble? trouble)
     {
@@ -470,7 +475,7 @@ public sealed class FakeCluster
             ["startTime"] = since,
             ["conditions"] = new JsonArray(
                 new JsonObject { ["type"] = "PodScheduled", ["status"] = "True" },
-                new JsonObject { ["type"] = "Ready", ["status"] = ready ? "True" : "False" }),
+                new JsonObject { ["type"] = "Ready", ["status"] = ready ? "True" : "False", ["lastTransitionTime"] = ready ? ReadySince(pod) : since }),
             ["containerStatuses"] = new JsonArray(new JsonObject
             {
                 ["name"] = "model",
