@@ -20,5 +20,13 @@ public sealed record ModelRoute(
     IReadOnlyList<ApiKeySpec>? ApiKeys = null,
     RateLimitSpec? Limits = null);
 
-/// <summary>A variant: its weight (0-100) and the base URLs of its ready replicas.</summary>
-public sealed record VariantRoute(string Name, int Weight, IReadOnlyList<string> Endpoints);
+/// <summary>
+/// A variant: its weight (0-100), the base URLs of its ready replicas, and, for those that also
+/// serve the Open Inference Protocol over gRPC, the base URL of their gRPC port keyed by the
+/// endpoint (cleartext HTTP/2; none, or null: the variant speaks REST only).
+/// </summary>
+public sealed record VariantRoute(
+    string Name,
+    int Weight,
+    IReadOnlyList<string> Endpoints,
+    IReadOnlyDictionary<string, string>? GrpcEndpoints = null);

@@ -30,6 +30,7 @@ internal sealed partial class ProcessReplica : IDisposable
     private volatile int _pid;
     private volatile ProcessIdentity? _identity;
     private volatile int _port;
+    private volatile int _grpcPort;
     private volatile bool _ready;
     private volatile string? _lastExit;
     private int _restarts;
@@ -52,6 +53,7 @@ internal sealed partial class ProcessReplica : IDisposable
         {
             _pid = adopted.Pid;
             _port = adopted.Port;
+            _grpcPort = ReplicaLauncher.GrpcPortOf(adopted.Pid) ?? 0;
             _identity = adopted.Identity;
         }
 
@@ -73,7 +75,8 @@ internal sealed partial class ProcessReplica : IDisposable
     public string? LastExit => _lastExit;
 
     public ReplicaObservation Observe() => new(
-        Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath);
+        Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath,
+        _grpcPort > 0 ? $"http://127.0.0.1:{_grpcPort}" : null);
 
     /// <summary>Completes once the first launch is registered (or failed), so a caller knows the replica is accounted for.</summary>
     public Task Launched => _launched.Task;
@@ -177,10 +180,12 @@ internal sealed partial class ProcessReplica : IDisposable
         _identity = null;
         _pid = 0;
         int port;
+        int grpcPort;
         try
         {
             port = ReplicaLauncher.FreePort();
-            _process = _launcher.Launch(_spec, port, LogPath);
+            grpcPort = ReplicaLauncher.FreePort();
+            _process = _launcher.Launch(_spec, port, grpcPort, LogPath);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
@@ -190,6 +195,7 @@ internal sealed partial class ProcessReplica : IDisposable
 
         _pid = _process.Id;
         _port = port;
+        _grpcPort = grpcPort;
         _identity = _launcher.IdentityOf(_pid);
         try
         {
