@@ -44,7 +44,7 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
         if (proxy.AvailableDestinations.Count == 0)
         {
             await NoHealthyReplicaAsync(context, model, pinned);
-            var status = context.Response.StatusCode;
+            var status = Grpc.GrpcStatusCodes.EffectiveStatus(context);
             metrics.Record(model, pinned, status, RequestOutcomes.Of(status, error: null), Stopwatch.GetElapsedTime(started));
             return;
         }
@@ -61,7 +61,7 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
         finally
         {
             var variant = proxy.ProxiedDestination is { } served ? VariantMetadata.VariantOf(served) : pinned;
-            var status = context.Response.StatusCode;
+            var status = Grpc.GrpcStatusCodes.EffectiveStatus(context);
             var outcome = RequestOutcomes.Of(status, context.Features.Get<IForwarderErrorFeature>()?.Error);
             metrics.Record(model, variant, status, outcome, Stopwatch.GetElapsedTime(started));
         }
