@@ -47,7 +47,7 @@ public sealed class GrpcGatewayTests(SuiteFixture suite) : IClassFixture<SuiteFi
     }
 
     [Fact]
-    public async Task Server_metadata_lists_what_the_models_support_over_grpc_and_rest()
+    public async Task Server_metadata_lists_what_the_models_support_and_a_models_statistics_pass()
     {
         await suite.DeployAsync("grpc-extensions", suite.ModelVariant(), null, 0, Ct);
 
@@ -60,9 +60,12 @@ public sealed class GrpcGatewayTests(SuiteFixture suite) : IClassFixture<SuiteFi
         while (!metadata.Extensions.Contains("model_configuration") && DateTime.UtcNow < deadline && await Delay());
 
         var rest = await suite.Gateway.GetFromJsonAsync<JsonObject>("/v2", Ct);
+        var stats = await suite.Gateway.GetFromJsonAsync<JsonObject>("/v2/models/grpc-extensions/stats", Ct);
         Assert.Equal("modelplatform-gateway", metadata.Name);
         Assert.Equal(["binary_tensor_data", "model_configuration", "statistics"], metadata.Extensions);
         Assert.Equal(metadata.Extensions, rest!["extensions"]!.AsArray().Select(e => e!.GetValue<string>()));
+        // The statistics extension of the model's own: passed on to one of its replicas.
+        Assert.Equal("grpc-extensions", stats!["model_stats"]![0]!["name"]!.GetValue<string>());
     }
 
     [Fact]
