@@ -60,7 +60,7 @@ internal static class GrpcComparison
         request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = input, Datatype = "FP32", Shape = { shape } });
         request.RawInputContents.Add(ByteString.CopyFrom(imageBytes));
 
-        var targets = new (string Name, Uri Rest, Uri Grpc)[]
+        var targets = new (string Name, Uri RestAddress, Uri GrpcAddress)[]
         {
             ("direct", new Uri(rest), new Uri(grpc)),
             ("gateway", gateway.BaseAddress, new Uri($"http://127.0.0.1:{gatewayGrpcPort}")),

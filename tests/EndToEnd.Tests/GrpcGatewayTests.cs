@@ -219,6 +219,30 @@ public sealed class GrpcGatewayTests(SuiteFixture suite) : IClassFixture<SuiteFi
         Assert.Equal(VariantNames.Canary, await InferAsync("grpc-killed", pin: VariantNames.Canary));
     }
 
+    [Fact]
+    public async Task A_restarted_deployer_adopts_its_replicas_with_their_grpc_ports()
+    {
+        await suite.DeployAsync("grpc-adopted", suite.ModelVariant(), null, 0, Ct);
+        var before = await GrpcEndpointsAsync("grpc-adopted");
+
+        await suite.KillAsync();
+        await suite.StartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var after = await GrpcEndpointsAsync("grpc-adopted");
+        while (after.Count == 0 && DateTime.UtcNow < deadline && await Delay())
+        {
+            after = await GrpcEndpointsAsync("grpc-adopted");
+        }
+
+        Assert.Single(before);
+        Assert.Equal(before, after);
+        await suite.WaitForGatewaySyncAsync(Ct);
+        Assert.True((await Client.ModelReadyAsync(new ModelReadyRequest { Name = "grpc-adopted" }, cancellationToken: Ct)).Ready);
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> GrpcEndpointsAsync(string model) =>
+        (await suite.RoutesAsync(Ct)).Models.SingleOrDefault(m => m.Name == model)?.Variants.Single().GrpcEndpoints ?? new Dictionary<string, string>();
+
     private static readonly Method<ModelReadyRequest, ModelReadyResponse> RepositoryIndex = new(
         MethodType.Unary, "inference.GRPCInferenceService", "RepositoryIndex",
         Marshallers.Create(r => r.ToByteArray(), ModelReadyRequest.Parser.ParseFrom),

@@ -30,6 +30,13 @@ internal static class GrpcServerEndpoints
 
     private static Task NoRouteAsync(HttpContext context, string method, RouteTableState state)
     {
+        if (!InferenceGrpc.IsGrpc(context.Request))
+        {
+            // Not a gRPC call (HTTP/1.1, or not application/grpc): nothing is served here for it.
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
         if (!InferenceGrpc.IsModelMethod(method))
         {
             return GrpcAnswers.WriteErrorAsync(context, GrpcStatusCodes.Unimplemented,
