@@ -117,6 +117,11 @@ public sealed class GrpcGatewayTests(SuiteFixture suite) : IClassFixture<SuiteFi
         Assert.Contains("no healthy replica", empty.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.InvalidArgument, pin.StatusCode);
         Assert.Equal(StatusCode.Unimplemented, server.StatusCode);
+
+        // Counted as REST's are: the replica's INVALID_ARGUMENT (in its trailers) as a 400, no replica as a 503.
+        var metrics = await suite.Gateway.GetStringAsync("/metrics", Ct);
+        Assert.Matches("""gateway_requests_total\{[^}]*model="grpc-errors"[^}]*status_code="400"[^}]*variant="stable"[^}]*\} [1-9]""", metrics);
+        Assert.Matches("""gateway_requests_total\{[^}]*model="grpc-empty"[^}]*status_code="503"[^}]*\} [1-9]""", metrics);
     }
 
     [Fact]
