@@ -7,9 +7,11 @@ using ModelPlatform.Bench.Inference;
 using ModelPlatform.Testing;
 
 // ResNet18 inference: the served JSON and binary paths next to ONNX Runtime called in-process,
-// same model, same machine, same run. Usage: InferenceBench [seconds-per-run] [concurrency,...]
+// same model, same machine, same run. Usage: InferenceBench [seconds-per-run] [concurrency,...] [grpc]
+// With "grpc": REST binary and gRPC raw, straight to a replica and through the gateway, instead.
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 int[] levels = args.Length > 1 ? [.. args[1].Split(',').Select(int.Parse)] : [1, 4, 8];
+var grpcMode = args.Length > 2 && args[2] == "grpc";
 var duration = TimeSpan.FromSeconds(seconds);
 var warmUp = TimeSpan.FromSeconds(Math.Min(3, seconds / 2));
 var server = Path.Combine(RepositoryPaths.Root, "services/sample-inference/bin/Release/net10.0/ModelPlatform.SampleInference.dll");
@@ -33,6 +35,22 @@ byte[] binaryBody = [.. binaryHeader, .. imageBytes];
 
 Console.WriteLine($"ResNet18 [1,3,224,224] FP32, {Environment.ProcessorCount} cores, {seconds:F0} s per run after {warmUp.TotalSeconds:F0} s warm-up");
 Console.WriteLine($"JSON request body {jsonBody.Length / 1024} KiB, binary request body {binaryBody.Length / 1024} KiB");
+
+if (grpcMode)
+{
+    var compared = await GrpcComparison.RunAsync(levels, warmUp, duration, Input, shape, imageBytes, binaryHeader, binaryBody);
+    Console.WriteLine();
+    Console.WriteLine("| path | concurrency | req/s | p50 ms | p99 ms | failed | throughput vs direct REST binary |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var result in compared.OrderBy(r => r.Concurrency).ThenBy(r => r.Name, StringComparer.Ordinal))
+    {
+        var direct = compared.Single(r => r.Name == "direct REST binary" && r.Concurrency == result.Concurrency);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {result.Name} | {result.Concurrency} | {result.Throughput:F1} | {result.Percentile(50):F1} | {result.Percentile(99):F1} | {result.Failures} | {result.Throughput / direct.Throughput:P0} |"));
+    }
+
+    return;
+}
 
 var results = new List<LoadResult>();
 

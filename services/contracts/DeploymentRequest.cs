@@ -53,6 +53,15 @@ public sealed record VariantSpec
     public ResourceSpec? Resources { get; init; }
 
     public IReadOnlyDictionary<string, string>? Env { get; init; }
+
+    /// <summary>
+    /// The container port on which an <see cref="Image"/> serves the Open Inference Protocol over gRPC
+    /// (cleartext HTTP/2), given to it as <c>GRPC_PORT</c>; left out, the image speaks REST only. The
+    /// reference runtime always speaks gRPC, on a port the platform chooses. Left out of the JSON when
+    /// unset, so that the replica-set names of variants without it stay what they were.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? GrpcPort { get; init; }
 }
 
 /// <summary>A model file and its format.</summary>

@@ -23,7 +23,14 @@ public sealed record ModelRoute(
     int Mirror = 0);
 
 /// <summary>
-/// A variant: its weight (0-100), the base URLs of its ready replicas, and the replica set that
-/// serves it (what a mirror comparison is about: a new canary is a new replica set).
+/// A variant: its weight (0-100), the base URLs of its ready replicas, for those that also serve the
+/// Open Inference Protocol over gRPC the base URL of their gRPC port keyed by the endpoint (cleartext
+/// HTTP/2; none, or null: the variant speaks REST only), and the replica set that serves it (what a
+/// mirror comparison is about: a new canary is a new replica set).
 /// </summary>
-public sealed record VariantRoute(string Name, int Weight, IReadOnlyList<string> Endpoints, string? ReplicaSet = null);
+public sealed record VariantRoute(
+    string Name,
+    int Weight,
+    IReadOnlyList<string> Endpoints,
+    IReadOnlyDictionary<string, string>? GrpcEndpoints = null,
+    string? ReplicaSet = null);

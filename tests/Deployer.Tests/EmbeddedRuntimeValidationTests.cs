@@ -75,7 +75,7 @@ public sealed class EmbeddedRuntimeValidationTests : IDisposable
         var spec = new ReplicaSetSpec("m-abc", "m", VariantNames.Stable, ModelVariant(env: new() { ["LD_PRELOAD"] = "/tmp/evil.so" }));
         var log = Path.Combine(_models, "logs", "replica-0.log");
 
-        var refused = Assert.Throws<InvalidOperationException>(() => launcher.Launch(spec, 1, log));
+        var refused = Assert.Throws<InvalidOperationException>(() => launcher.Launch(spec, 1, 2, log));
 
         Assert.Contains("LD_PRELOAD", refused.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(log));

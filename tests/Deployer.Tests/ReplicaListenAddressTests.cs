@@ -26,12 +26,34 @@ public sealed class ReplicaListenAddressTests(DeployerFixture deployer) : IClass
 
         var listening = pids.SelectMany(ListeningSockets).ToList();
 
+        var grpc = await GrpcEndpointsAsync(2);
+
         Assert.Equal(2, pids.Count);
-        // The sockets found are the replicas' serving ones: their ports are the endpoints the deployer reports.
+        // The sockets found are the replicas' serving ones: their ports are the endpoints the deployer
+        // reports, REST and gRPC (the route table's gRPC address of each).
+        var endpoints = ready.Status.Variants[VariantNames.Stable].Endpoints;
+        Assert.Equal(2, grpc.Count);
         Assert.Equal(
-            ready.Status.Variants[VariantNames.Stable].Endpoints.Select(endpoint => new Uri(endpoint).Port).Order(),
+            endpoints.Concat(endpoints.Select(endpoint => grpc[endpoint])).Select(endpoint => new Uri(endpoint).Port).Order(),
             listening.Select(endpoint => endpoint.Port).Distinct().Order());
         Assert.All(listening, endpoint => Assert.True(IPAddress.IsLoopback(endpoint.Address), $"a replica listens on {endpoint}"));
+    }
+
+    /// <summary>The route table's gRPC addresses of the model's replicas, once it lists <paramref name="count"/> of them.</summary>
+    private async Task<IReadOnlyDictionary<string, string>> GrpcEndpointsAsync(int count)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var grpc = (await deployer.RoutesAsync(deadline.Token)).Models.Single(model => model.Name == "loopback").Variants.Single().GrpcEndpoints;
+            if (grpc?.Count == count)
+            {
+                return grpc;
+            }
+
+            await Task.Delay(50, deadline.Token);
+        }
     }
 
     /// <summary>The TCP sockets process <paramref name="pid"/> listens on, from /proc/{pid}/fd and /proc/{pid}/net/tcp(6).</summary>

@@ -44,6 +44,8 @@ public sealed class ValidationTests(DeployerFixture deployer) : IClassFixture<De
         { "loader env on the embedded runtime", """{"name": "envld", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"LD_PRELOAD": "/tmp/x.so"}}}""", "stable.env.LD_PRELOAD" },
         { "startup hook env on the embedded runtime", """{"name": "envhook", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"DOTNET_STARTUP_HOOKS": "/tmp/x.dll"}}}""", "stable.env.DOTNET_STARTUP_HOOKS" },
         { "reserved env", """{"name": "envr", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"MODEL_URI": "x"}}}""", "stable.env.MODEL_URI" },
+        { "reserved gRPC port env", """{"name": "envg", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "env": {"GRPC_PORT": "9000"}}}""", "stable.env.GRPC_PORT" },
+        { "grpcPort on a model variant", """{"name": "grpcm", "stable": {"model": {"format": "onnx", "uri": "%MODEL%"}, "grpcPort": 9000}}""", "stable.grpcPort" },
         { "api key hash not hex", """{"name": "k1", "stable": STABLE, "access": {"apiKeys": [{"name": "app", "sha256": "not-a-hash"}]}}""", "access.apiKeys[0].sha256" },
         { "api key names repeated", """{"name": "k2", "stable": STABLE, "access": {"apiKeys": [{"name": "app", "sha256": "HASH"}, {"name": "app", "sha256": "HASH"}]}}""", "access.apiKeys[1].name" },
         { "api key without name", """{"name": "k3", "stable": STABLE, "access": {"apiKeys": [{"sha256": "HASH"}]}}""", "access.apiKeys[0].name" },

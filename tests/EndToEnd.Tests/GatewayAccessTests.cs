@@ -128,15 +128,15 @@ public sealed class GatewayAccessTests : IAsyncLifetime
         void WithKey(HttpRequestMessage request) => request.Headers.Add("x-api-key", Key);
         using var metrics = await SendAsync("/models/locked/metrics", WithKey);
         using var health = await SendAsync("/models/locked/healthz", WithKey);
-        using var stats = await SendAsync("/v2/models/locked/stats", WithKey);
+        using var trace = await SendAsync("/v2/models/locked/trace/setting", WithKey);
         using var own = await SendAsync("/models/locked/v1/models/locked:predict", WithKey);
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
         Assert.Equal("application/problem+json", metrics.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
-        Assert.Contains("locked", await V2ErrorAsync(stats, HttpStatusCode.NotFound), StringComparison.Ordinal);
+        Assert.Contains("locked", await V2ErrorAsync(trace, HttpStatusCode.NotFound), StringComparison.Ordinal);
         // (The gateway's own health checks call /v2/health/ready on the replica, so that path proves nothing here.)
-        Assert.DoesNotContain(_model.Requests, request => request.Path is "/metrics" or "/healthz" or "/v2/models/locked/stats");
+        Assert.DoesNotContain(_model.Requests, request => request.Path is "/metrics" or "/healthz" or "/v2/models/locked/trace/setting");
 
         // The container's own API under /models/{name} still gets through.
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);

@@ -15,10 +15,15 @@ public sealed class SuiteFixture : DeployerHarness, IAsyncLifetime
 
     public ServerProcess GatewayProcess => _gateway ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The gateway's gRPC endpoint (cleartext HTTP/2).</summary>
+    public Uri GatewayGrpc { get; private set; } = null!;
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
         var port = FreePort.Next();
+        var grpcPort = FreePort.Next();
+        GatewayGrpc = new Uri($"http://127.0.0.1:{grpcPort}");
         _gateway = ServerProcess.Start(RepositoryPaths.ServiceDll("gateway", "ModelPlatform.Gateway"), port, new Dictionary<string, string>
         {
             ["Deployer__Url"] = BaseAddress.ToString(),
@@ -26,6 +31,7 @@ public sealed class SuiteFixture : DeployerHarness, IAsyncLifetime
             ["Deployer__MaxReconnectDelay"] = "00:00:00.500",
             ["Gateway__ActiveHealthInterval"] = "00:00:00.500",
             ["Gateway__PassiveReactivationPeriod"] = "00:00:05",
+            ["Gateway__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
         }, "--urls", $"http://127.0.0.1:{port}");
         await _gateway.WaitUntilOkAsync("/readyz", TimeSpan.FromSeconds(60));

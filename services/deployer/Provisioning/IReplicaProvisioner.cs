@@ -37,24 +37,35 @@ internal sealed record ReplicaSetSpec(string Id, string Deployment, string Varia
 /// <summary>
 /// A set's replicas as observed. With a <paramref name="Service"/> (one address that spreads
 /// requests over the ready replicas, as a Kubernetes Service does), traffic goes there while any
-/// replica is ready; without one, straight to each ready replica.
+/// replica is ready, and gRPC to <paramref name="GrpcService"/> when the set speaks it; without one,
+/// straight to each ready replica.
 /// </summary>
-internal sealed record ReplicaSetObservation(string Id, string Deployment, int Desired, IReadOnlyList<ReplicaObservation> Replicas, string? Service = null)
+internal sealed record ReplicaSetObservation(
+    string Id, string Deployment, int Desired, IReadOnlyList<ReplicaObservation> Replicas, string? Service = null, string? GrpcService = null)
 {
     public int Ready => Replicas.Count(replica => replica.Ready);
 
     public IReadOnlyList<string> ReadyEndpoints => Service is null
         ? [.. Replicas.Where(replica => replica.Ready).Select(replica => replica.Endpoint)]
         : Ready > 0 ? [Service] : [];
+
+    /// <summary>The gRPC address of each ready endpoint that has one, keyed by the endpoint.</summary>
+    public IReadOnlyDictionary<string, string> ReadyGrpcEndpoints => Service is null
+        ? Replicas.Where(replica => replica is { Ready: true, GrpcEndpoint: not null })
+            .ToDictionary(replica => replica.Endpoint, replica => replica.GrpcEndpoint!, StringComparer.Ordinal)
+        : Ready > 0 && GrpcService is not null
+            ? new Dictionary<string, string>(StringComparer.Ordinal) { [Service] = GrpcService }
+            : new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 /// <summary>
-/// One replica as observed; <paramref name="StartedAt"/> and <paramref name="ReadyAt"/> (when its
-/// current process or container started, when its readiness probe first passed since) where known.
+/// One replica as observed: <paramref name="GrpcEndpoint"/> is where it serves gRPC, if it does;
+/// <paramref name="StartedAt"/> and <paramref name="ReadyAt"/> (when its current process or container
+/// started, when its readiness probe first passed since) where known.
 /// </summary>
 internal sealed record ReplicaObservation(
     int Ordinal, string Endpoint, bool Ready, int Restarts, string? LastExit, string LogPath,
-    DateTimeOffset? StartedAt = null, DateTimeOffset? ReadyAt = null);
+    string? GrpcEndpoint = null, DateTimeOffset? StartedAt = null, DateTimeOffset? ReadyAt = null);
 
 /// <summary>The outcome of waiting for a set: ready, or why not.</summary>
 internal sealed record ReplicaSetReadiness(bool Ready, string? Reason);

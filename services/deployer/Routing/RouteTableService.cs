@@ -48,8 +48,7 @@ internal sealed partial class RouteTableService : IDisposable
                     continue;
                 }
 
-                models.Add(new ModelRoute(record.Name, [.. record.Routes.Select(route => new VariantRoute(
-                    route.Variant, route.Weight, _provisioner.Observe(route.ReplicaSet.Id)?.ReadyEndpoints ?? [], route.ReplicaSet.Id))],
+                models.Add(new ModelRoute(record.Name, [.. record.Routes.Select(route => Variant(route.Variant, route.Weight, route.ReplicaSet.Id, _provisioner.Observe(route.ReplicaSet.Id)))],
                     record.Access?.ApiKeys, record.Limits, PublishedMirror(record)));
             }
 
@@ -128,6 +127,9 @@ internal sealed partial class RouteTableService : IDisposable
         }
     }
 
+    private static VariantRoute Variant(string name, int weight, string replicaSet, ReplicaSetObservation? observed) =>
+        new(name, weight, observed?.ReadyEndpoints ?? [], observed?.ReadyGrpcEndpoints is { Count: > 0 } grpc ? grpc : null, replicaSet);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Rebuilding the route table failed; gateways keep the previous version")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 
@@ -149,5 +151,9 @@ internal sealed partial class RouteTableService : IDisposable
             pair.First.Mirror == pair.Second.Mirror &&
             pair.First.Variants.Count == pair.Second.Variants.Count &&
             pair.First.Variants.Zip(pair.Second.Variants).All(v =>
-                v.First.Name == v.Second.Name && v.First.Weight == v.Second.Weight && v.First.ReplicaSet == v.Second.ReplicaSet && v.First.Endpoints.SequenceEqual(v.Second.Endpoints)));
+                v.First.Name == v.Second.Name && v.First.Weight == v.Second.Weight && v.First.ReplicaSet == v.Second.ReplicaSet &&
+                v.First.Endpoints.SequenceEqual(v.Second.Endpoints) && SameGrpc(v.First.GrpcEndpoints, v.Second.GrpcEndpoints)));
+
+    private static bool SameGrpc(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(pair => b!.TryGetValue(pair.Key, out var other) && other == pair.Value));
 }

@@ -20,7 +20,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
     private const int MaxEnvVariables = 128;
     private const int MaxEnvNameLength = 256;
 
-    private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "MODEL_NAME", "MODEL_URI", "MODEL_SHA256", "MODEL_TOKEN" };
+    private static readonly HashSet<string> ReservedEnv = new(StringComparer.Ordinal) { "PORT", "GRPC_PORT", "MODEL_NAME", "MODEL_URI", "MODEL_SHA256", "MODEL_TOKEN" };
 
     public Dictionary<string, string[]> Validate(DeploymentRequest request, string? nameInPath)
     {
@@ -176,6 +176,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
         }
 
         ValidateAutoscaling(variant, path, errors);
+        ValidateGrpcPort(variant, path, errors);
 
         if (variant.Resources is { } resources)
         {
@@ -211,7 +212,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             }
             else if (ReservedEnv.Contains(key))
             {
-                errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, MODEL_NAME and MODEL_URI, and MODEL_SHA256 and MODEL_TOKEN for a stored model).");
+                errors.Add($"{path}.env.{key}", "is set by the platform (the inference contract's PORT, GRPC_PORT, MODEL_NAME and MODEL_URI, and MODEL_SHA256 and MODEL_TOKEN for a stored model).");
             }
             else if (settings.Provisioner == ProvisionerKind.Processes && HostProcessVariables.WhyRefused(key) is { } reason)
             {
@@ -224,6 +225,28 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             {
                 errors.Add($"{path}.env.{key}", "must be a string of at most 32 KiB.");
             }
+        }
+    }
+
+    private void ValidateGrpcPort(VariantSpec variant, string path, Errors errors)
+    {
+        if (variant.GrpcPort is not { } port)
+        {
+            return;
+        }
+
+        var http = options.Value.Kubernetes.ContainerPort;
+        if (variant.Model is not null)
+        {
+            errors.Add($"{path}.grpcPort", "is for an 'image' only: the reference runtime always serves gRPC, on a port the platform chooses.");
+        }
+        else if (port is < 1 or > 65535)
+        {
+            errors.Add($"{path}.grpcPort", "must be a port between 1 and 65535.");
+        }
+        else if (port == http)
+        {
+            errors.Add($"{path}.grpcPort", $"is the container's HTTP port (PORT, {http}); gRPC needs a port of its own (cleartext HTTP/2 cannot share it).");
         }
     }
 

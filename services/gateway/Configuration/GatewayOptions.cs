@@ -42,6 +42,13 @@ public sealed class GatewayOptions
     [Range(1, 10)]
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Port of the gateway's gRPC endpoint (cleartext HTTP/2 only, beside the REST addresses); 0 opens
+    /// none. A port of its own because cleartext HTTP/2 cannot share a port with HTTP/1.1.
+    /// </summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; }
+
     /// <summary>Keep a client on the replica (and so the variant) it first reached, by cookie.</summary>
     public bool StickySessions { get; set; }
 }

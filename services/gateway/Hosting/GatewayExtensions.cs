@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ModelPlatform.Gateway.Configuration;
+using ModelPlatform.Gateway.Grpc;
 using ModelPlatform.Gateway.LoadBalancing;
 using ModelPlatform.Gateway.Mirroring;
 using ModelPlatform.Gateway.Proxy;
@@ -26,6 +27,8 @@ internal static class GatewayExtensions
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
         }
 
+        builder.AddGrpcListener();
+
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeployerConnectionOptions>().BindConfiguration(DeployerConnectionOptions.Section)
@@ -50,6 +53,10 @@ internal static class GatewayExtensions
         services.AddSingleton<ILoadBalancingPolicy, VariantWeightedPolicy>();
         services.AddSingleton<IPassiveHealthCheckPolicy, FailureCountPassivePolicy>();
         services.AddReverseProxy();
+        services.AddSingleton<IProbingRequestFactory, GrpcProbingRequestFactory>();
+        services.AddSingleton<ModelExtensions>();
+        services.AddHostedService(provider => provider.GetRequiredService<ModelExtensions>());
+        services.AddHttpClient(ModelExtensions.ClientName);
         services.AddSingleton<DeployerToken>();
         services.AddTransient<DeployerAuthenticationHandler>();
         services.AddHttpClient(RouteTableWatcher.ClientName, (provider, client) =>
@@ -65,6 +72,9 @@ internal static class GatewayExtensions
 
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // gRPC calls say which model they are for before routing, which matches on it.
+        app.UseMiddleware<GrpcModelNameMiddleware>();
+        app.UseRouting();
         app.UseStatusCodeBodies();
         app.MapReverseProxy(proxy =>
         {
@@ -81,6 +91,7 @@ internal static class GatewayExtensions
         });
         app.MapServerEndpoints();
         app.MapUnknownModels();
+        app.MapGrpcServerEndpoints();
         return app;
     }
 }

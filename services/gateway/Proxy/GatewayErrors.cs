@@ -7,8 +7,8 @@ namespace ModelPlatform.Gateway.Proxy;
 /// <summary>
 /// Writes the gateway's own error answers (not the model's). On <c>/v2</c> paths a client speaks the
 /// Open Inference Protocol and expects its error body, <c>{"error": "..."}</c>; elsewhere the answer is
-/// problem details. A false readiness answer on <c>/v2</c> is a 4xx with an empty body, as the
-/// protocol's health API says.
+/// problem details; to a gRPC call, the matching gRPC status (see <see cref="Grpc.GrpcStatusCodes"/>).
+/// A false readiness answer on <c>/v2</c> is a 4xx with an empty body, as the protocol's health API says.
 /// </summary>
 internal sealed class GatewayErrors(IProblemDetailsService problems)
 {
@@ -27,6 +27,11 @@ internal sealed class GatewayErrors(IProblemDetailsService problems)
 
     public Task WriteAsync(HttpContext context, int status, string title, string detail)
     {
+        if (Grpc.InferenceGrpc.IsGrpc(context.Request))
+        {
+            return Grpc.GrpcAnswers.WriteErrorAsync(context, Grpc.GrpcStatusCodes.FromHttp(status), detail);
+        }
+
         context.Response.StatusCode = status;
         if (IsV2(context.Request))
         {

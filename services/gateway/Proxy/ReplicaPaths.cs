@@ -6,8 +6,9 @@ namespace ModelPlatform.Gateway.Proxy;
 /// endpoints are not: its health (<c>/healthz</c>, <c>/livez</c>, <c>/readyz</c>, <c>/v2/health/*</c>)
 /// describes one replica where a caller would read it as the model's, its <c>/metrics</c> carries
 /// every caller's traffic, and the V2 server extensions outside <c>/v2/models</c> (Triton's model
-/// repository, logging and trace settings) or a model's <c>stats</c> and <c>trace</c> would let a
-/// caller read or change one server's state. The platform answers for its health itself (the
+/// repository, logging and trace settings) or a model's <c>trace</c> would let a caller read or
+/// change one server's state. A model's own <c>stats</c> are passed on: counts and times of that
+/// model's inferences (no inputs, no callers), which Triton's tools read, behind the model's keys. The platform answers for its health itself (the
 /// gateway's <c>/v2/health/*</c>, the deployment's status), and an operator reads the replicas'
 /// metrics inside the cluster. Segments compare case-insensitively and empty ones are skipped, as
 /// the model servers' routers do, so <c>//METRICS/</c> is refused as <c>/metrics</c> is.
@@ -21,7 +22,7 @@ internal static class ReplicaPaths
     public const string ContainerPrefix = "/models/";
 
     private static readonly string[] OperationalRoots = ["metrics", "healthz", "livez", "readyz"];
-    private static readonly string[] OperationalOfModel = ["stats", "trace"];
+    private static readonly string[] OperationalOfModel = ["trace"];
 
     /// <summary>
     /// Whether <paramref name="path"/>, a request's path on one of <paramref name="model"/>'s routes

@@ -13,7 +13,8 @@ internal sealed class ReplicaPathsMiddleware(RequestDelegate next, GatewayErrors
     public Task InvokeAsync(HttpContext context)
     {
         var model = VariantMetadata.ModelOf(context.GetReverseProxyFeature());
-        if (ReplicaPaths.IsPublic(context.Request.Path.Value, model))
+        // A gRPC call on a model's route is one of the model's own methods (Grpc.InferenceGrpc.IsModelMethod).
+        if (Grpc.InferenceGrpc.IsInferenceCall(context.Request) || ReplicaPaths.IsPublic(context.Request.Path.Value, model))
         {
             return next(context);
         }

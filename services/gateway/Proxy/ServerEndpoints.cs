@@ -10,14 +10,16 @@ namespace ModelPlatform.Gateway.Proxy;
 /// </summary>
 internal static class ServerEndpoints
 {
-    private static readonly string Version =
+    public const string Name = "modelplatform-gateway";
+
+    public static readonly string Version =
         typeof(ServerEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     public static IEndpointRouteBuilder MapServerEndpoints(this IEndpointRouteBuilder app)
     {
         var v2 = app.MapGroup("/v2").WithTags("Server");
-        v2.MapGet("", () => TypedResults.Ok(new ServerMetadata("modelplatform-gateway", Version, [])))
-            .WithSummary("Server metadata.");
+        v2.MapGet("", (ModelExtensions extensions) => TypedResults.Ok(new ServerMetadata(Name, Version, extensions.Supported)))
+            .WithSummary("Server metadata; its extensions are those the deployed models support that the gateway passes on.");
         v2.MapGet("/health/live", () => TypedResults.Ok())
             .WithSummary("200 while the gateway is up.");
         v2.MapGet("/health/ready", Ready)

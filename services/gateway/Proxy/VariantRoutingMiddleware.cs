@@ -110,7 +110,7 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
         finally
         {
             var variant = proxy.ProxiedDestination is { } served ? VariantMetadata.VariantOf(served) : pinned;
-            var status = context.Response.StatusCode;
+            var status = Grpc.GrpcStatusCodes.EffectiveStatus(context);
             var outcome = RequestOutcomes.Of(status, context.Features.Get<IForwarderErrorFeature>()?.Error);
             metrics.Record(model, variant, status, outcome, Stopwatch.GetElapsedTime(started));
         }
@@ -152,7 +152,7 @@ internal sealed class VariantRoutingMiddleware(RequestDelegate next, GatewayMetr
             await errors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No healthy replica", detail);
         }
 
-        var status = context.Response.StatusCode;
+        var status = Grpc.GrpcStatusCodes.EffectiveStatus(context);
         metrics.Record(model, pinned, status, RequestOutcomes.Of(status, error: null), Stopwatch.GetElapsedTime(started));
     }
 

@@ -81,6 +81,7 @@ internal static class ProxyConfigBuilder
             routes.Add(Route($"v2-{model.Name}-root", clusterId, $"{ReplicaPaths.V2ModelsPrefix}{model.Name}", v2, options, null));
             routes.Add(Route($"prefix-{model.Name}", clusterId, $"{ReplicaPaths.ContainerPrefix}{model.Name}/{{**rest}}", metadata, options,
                 [new Dictionary<string, string> { ["PathRemovePrefix"] = $"{ReplicaPaths.ContainerPrefix}{model.Name}" }]));
+            Grpc.GrpcProxyConfig.Add(model, options, routes, clusters);
         }
 
         return (routes, clusters);

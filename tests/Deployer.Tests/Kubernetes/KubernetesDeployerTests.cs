@@ -159,6 +159,18 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
         Assert.Single(Objects("k8s-auto", Resource.Autoscalers));
     }
 
+    [Theory]
+    [InlineData(0, "between 1 and 65535")]
+    [InlineData(70000, "between 1 and 65535")]
+    [InlineData(8080, "HTTP port")]
+    public async Task An_images_grpc_port_must_be_a_port_other_than_the_http_one(int port, string reason)
+    {
+        using var refused = await deployer.CreateAsync($"k8s-grpc-{port}", new { image = "registry.example/team/model:1", grpcPort = port }, cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains(reason, (await DeployerHarness.ProblemAsync(refused, Ct))["errors"]!["stable.grpcPort"]![0]!.ToString(), StringComparison.Ordinal);
+    }
+
     private List<JsonObject> Objects(string model, Resource resource) =>
         Cluster.List(resource, o => (string?)o["metadata"]!["labels"]?["modelplatform.io/model"] == model);
 

@@ -131,6 +131,10 @@ public sealed class ManifestTests
         var url = gateway.Env.Single(e => e.Name == "Deployer__Url").Value;
         Assert.Equal($"http://127.0.0.1:3500/v1.0/invoke/{deployerAppId}/method/", url);
         Assert.Equal("LoadBalancer", Load<V1Service>("deploy/kubernetes/gateway.yaml").Single().Spec.Type);
+        // gRPC has its own HTTP/2-only port, published beside REST.
+        Assert.Equal(gateway.Env.Single(e => e.Name == "Gateway__GrpcPort").Value,
+            gateway.Ports.Single(p => p.Name == "grpc").ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(Load<V1Service>("deploy/kubernetes/gateway.yaml").Single().Spec.Ports, p => p.Name == "grpc" && p.TargetPort.Value == "grpc");
         Assert.Equal("ClusterIP", Load<V1Service>("deploy/kubernetes/deployer.yaml").Single().Spec.Type);
     }
 

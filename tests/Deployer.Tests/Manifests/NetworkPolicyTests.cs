@@ -58,20 +58,23 @@ public sealed class NetworkPolicyTests
     }
 
     [Fact]
-    public async Task A_model_pod_admits_the_gateways_pods_on_its_model_port_and_no_other_pod()
+    public async Task A_model_pod_admits_the_gateways_pods_on_its_model_ports_and_no_other_pod()
     {
         await using var bed = await KubernetesTestBed.StartAsync();
         var stable = KubernetesTestBed.Set("resnet", KubernetesTestBed.Image(replicas: 2));
-        var canary = KubernetesTestBed.Set("resnet", KubernetesTestBed.Image("registry.example/team/model:3"), VariantNames.Canary);
+        var canary = KubernetesTestBed.Set("resnet", KubernetesTestBed.Image("registry.example/team/model:3") with { GrpcPort = 8001 }, VariantNames.Canary);
         var gpu = KubernetesTestBed.Set("llm", new VariantSpec { Image = "registry.example/team/llm:1", Replicas = 1, Resources = new ResourceSpec { Gpu = 1 } });
-        foreach (var set in new[] { stable, canary, gpu })
+        var reference = KubernetesTestBed.Set("addmul", new VariantSpec { Model = new ModelSource { Format = "onnx", Uri = "file:///models/add-mul.onnx" } });
+        foreach (var set in new[] { stable, canary, gpu, reference })
         {
             await bed.Provisioner.EnsureAsync(set, Ct);
             bed.Cluster.MakeReady(set.Id);
         }
 
         var modelPods = bed.Cluster.List(Resource.Pods).Select(pod => KubernetesJson.Deserialize<V1Pod>(pod.ToJsonString())).ToList();
-        Assert.Equal(4, modelPods.Count);
+        Assert.Equal(5, modelPods.Count);
+        // REST on every pod; gRPC on the reference server's and on the image that declares it.
+        Assert.Equal(7, modelPods.Sum(pod => pod.Spec.Containers.Single().Ports.Count));
 
         // Everyone who might knock: the platform's own pods and the model pods themselves.
         var platformPods = Load<V1Deployment>("deploy/kubernetes/gateway.yaml").Concat(Load<V1Deployment>("deploy/kubernetes/deployer.yaml"))
@@ -86,11 +89,12 @@ public sealed class NetworkPolicyTests
         {
             var selecting = Policies().Where(policy => Matches(policy.Spec.PodSelector, pod.Metadata.Labels)).ToList();
             Assert.Contains(selecting, policy => policy.Metadata.Name == "default-deny-ingress");
-            var port = pod.Spec.Containers.Single().Ports.Single();
+            foreach (var port in pod.Spec.Containers.Single().Ports)
+            {
+                var admitted = callers.Where(caller => selecting.Any(policy => Admits(policy, caller, port))).Select(caller => caller.Name);
 
-            var admitted = callers.Where(caller => selecting.Any(policy => Admits(policy, caller, port))).Select(caller => caller.Name);
-
-            Assert.Equal(["gateway"], admitted);
+                Assert.Equal(["gateway"], admitted);
+            }
         }
     }
 

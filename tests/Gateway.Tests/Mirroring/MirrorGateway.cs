@@ -45,8 +45,8 @@ internal sealed class MirrorGateway : IAsyncDisposable
 
     public static RouteTable Table(long version, Uri stable, string canary, int canaryWeight, int mirror, string canarySet = "m-canary-1") =>
         new(version, [new ModelRoute("m", [
-            new VariantRoute(VariantNames.Stable, 100 - canaryWeight, [stable.ToString().TrimEnd('/')], "m-stable-1"),
-            new VariantRoute(VariantNames.Canary, canaryWeight, [canary.TrimEnd('/')], canarySet)], Mirror: mirror)]);
+            new VariantRoute(VariantNames.Stable, 100 - canaryWeight, [stable.ToString().TrimEnd('/')], ReplicaSet: "m-stable-1"),
+            new VariantRoute(VariantNames.Canary, canaryWeight, [canary.TrimEnd('/')], ReplicaSet: canarySet)], Mirror: mirror)]);
 
     public static async Task<MirrorGateway> StartAsync(RouteTable table, IDictionary<string, string?>? settings, CancellationToken cancellationToken)
     {

@@ -8,8 +8,8 @@ namespace ModelPlatform.Gateway.Tests.Mirroring;
 public sealed class MirrorRoutesTests
 {
     private static RouteTable Table(int mirror) => new(1, [new ModelRoute("m", [
-        new VariantRoute(VariantNames.Stable, 100, ["http://127.0.0.1:1"], "m-aaa"),
-        new VariantRoute(VariantNames.Canary, 0, ["http://127.0.0.1:2"], "m-bbb")], Mirror: mirror)]);
+        new VariantRoute(VariantNames.Stable, 100, ["http://127.0.0.1:1"], ReplicaSet: "m-aaa"),
+        new VariantRoute(VariantNames.Canary, 0, ["http://127.0.0.1:2"], ReplicaSet: "m-bbb")], Mirror: mirror)]);
 
     [Fact]
     public void A_model_mirrors_to_its_canary_replica_set_and_only_while_the_table_says_so()

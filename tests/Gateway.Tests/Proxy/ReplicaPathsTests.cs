@@ -32,12 +32,15 @@ public sealed class ReplicaPathsTests
     [InlineData("/models/m/v2/models")]
     [InlineData("/models/m/v2/repository/models/m/unload")]
     [InlineData("/models/m/v2/logging")]
-    [InlineData("/models/m/v2/models/m/stats")]
     [InlineData("/models/m/v2/models/m/versions/1/trace/setting")]
-    [InlineData("/v2/models/m/stats")]
     [InlineData("/v2/models/m/trace/setting")]
-    [InlineData("/v2/models/m/versions/1/stats")]
     public void A_replicas_operational_paths_are_not(string path) => Assert.False(ReplicaPaths.IsPublic(path, "m"));
+
+    [Theory]
+    [InlineData("/v2/models/m/stats")]
+    [InlineData("/v2/models/m/versions/1/stats")]
+    [InlineData("/models/m/v2/models/m/stats")]
+    public void A_models_own_statistics_are_public(string path) => Assert.True(ReplicaPaths.IsPublic(path, "m"));
 
     [Theory]
     [InlineData("/models/m/METRICS")]
@@ -45,7 +48,7 @@ public sealed class ReplicaPathsTests
     [InlineData("/models/m//metrics")]
     [InlineData("/MODELS/M/Metrics")]
     [InlineData("/models/m/V2//Health/ready")]
-    [InlineData("/V2/Models/m/Stats")]
+    [InlineData("/V2/Models/m/Trace/setting")]
     public void Case_and_empty_segments_do_not_get_around_the_refusal(string path) => Assert.False(ReplicaPaths.IsPublic(path, "m"));
 
     [Fact]

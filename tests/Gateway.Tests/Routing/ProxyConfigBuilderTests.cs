@@ -52,12 +52,12 @@ public sealed class ProxyConfigBuilderTests
     }
 
     [Fact]
-    public void Only_the_v2_routes_are_marked_safe_to_send_twice()
+    public void Only_the_v2_and_grpc_routes_are_marked_safe_to_send_twice()
     {
         var (routes, _) = ProxyConfigBuilder.Build(Table, Options);
 
         Assert.All(routes, route => Assert.Equal(
-            route.Match.Path!.StartsWith("/v2/", StringComparison.Ordinal),
+            route.Match.Path!.StartsWith("/v2/", StringComparison.Ordinal) || route.Match.Path.StartsWith("/inference.", StringComparison.Ordinal),
             route.Metadata!.ContainsKey(ProxyConfigBuilder.IdempotentRoute)));
     }
 
@@ -90,7 +90,9 @@ public sealed class ProxyConfigBuilderTests
         var (_, sticky) = ProxyConfigBuilder.Build(Table, new GatewayOptions { StickySessions = true });
 
         Assert.All(plain, cluster => Assert.Null(cluster.SessionAffinity));
-        Assert.All(sticky, cluster => Assert.True(cluster.SessionAffinity!.Enabled));
+        Assert.All(sticky.Where(cluster => cluster.ClusterId.StartsWith("model-", StringComparison.Ordinal)), cluster => Assert.True(cluster.SessionAffinity!.Enabled));
+        // The affinity is a cookie, which gRPC clients do not keep.
+        Assert.All(sticky.Where(cluster => cluster.ClusterId.StartsWith("grpc-", StringComparison.Ordinal)), cluster => Assert.Null(cluster.SessionAffinity));
     }
 
     [Fact]

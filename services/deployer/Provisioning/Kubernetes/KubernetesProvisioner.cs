@@ -211,8 +211,10 @@ internal sealed partial class KubernetesProvisioner(
         var desired = known?.Spec is { } set && !ReplicaSetManifests.Autoscaled(set.Spec)
             ? set.Spec.Replicas
             : Math.Max(deployment?.Spec?.Replicas ?? 0, MinReplicas(known) ?? 0);
-        var replicas = PodsOf(replicaSet).Select((pod, ordinal) => Replica(pod, ordinal)).ToList();
-        return new ReplicaSetObservation(replicaSet, model, desired, replicas, manifests.ServiceAddress(replicaSet));
+        var grpc = known?.Spec is { } spec ? ReplicaSetManifests.GrpcPort(spec.Spec) : GrpcPortOf(deployment);
+        var replicas = PodsOf(replicaSet).Select((pod, ordinal) => Replica(pod, ordinal, grpc)).ToList();
+        return new ReplicaSetObservation(replicaSet, model, desired, replicas, manifests.ServiceAddress(replicaSet),
+            grpc is { } port ? manifests.GrpcServiceAddress(replicaSet, port) : null);
     }
 
     public IReadOnlyCollection<string> ReplicaSets()
@@ -304,7 +306,12 @@ internal sealed partial class KubernetesProvisioner(
 
     private static bool IsReady(V1Pod pod) => pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 
-    private ReplicaObservation Replica(V1Pod pod, int ordinal)
+    /// <summary>The gRPC port a Deployment's model container declares (one the deployer applied before it restarted), or null.</summary>
+    private static int? GrpcPortOf(V1Deployment? deployment) =>
+        deployment?.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == ReplicaSetManifests.ContainerName)?.Ports?
+            .FirstOrDefault(p => p.Name == ReplicaSetManifests.GrpcPortName)?.ContainerPort;
+
+    private ReplicaObservation Replica(V1Pod pod, int ordinal, int? grpcPort)
     {
         var ready = IsReady(pod);
         var containers = pod.Status?.ContainerStatuses ?? [];
@@ -315,9 +322,10 @@ internal sealed partial class KubernetesProvisioner(
         var endpoint = pod.Status?.PodIP is { } ip ? $"http://{ip}:{Settings.ContainerPort}" : string.Empty;
         // The Ready condition's transition time is when the kubelet last saw the probe flip to passing.
         var readyAt = ready ? pod.Status!.Conditions!.First(c => c.Type == "Ready").LastTransitionTime : null;
+        var grpc = pod.Status?.PodIP is { } podIp && grpcPort is { } port ? $"http://{podIp}:{port}" : null;
         return new ReplicaObservation(
             ordinal, endpoint, ready, containers.Sum(c => c.RestartCount), lastExit, $"pods/{Namespace}/{pod.Metadata.Name}",
-            UtcOrNull(pod.Status?.StartTime), UtcOrNull(readyAt));
+            grpc, UtcOrNull(pod.Status?.StartTime), UtcOrNull(readyAt));
     }
 
     private void OnDeploymentChanged(V1Deployment deployment)

@@ -14,6 +14,10 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
 {
     public const string ContainerName = "model";
     public const string PortName = "http";
+    public const string GrpcPortName = "grpc";
+
+    /// <summary>Where the reference image serves gRPC (its Dockerfile's <c>GRPC_PORT</c>, KServe's port).</summary>
+    public const int ReferenceGrpcPort = 8081;
     public const string GpuResource = "nvidia.com/gpu";
     private const string ModelsVolume = "models";
     private const string TempVolume = "tmp";
@@ -33,6 +37,9 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     public static bool FetchesStoredModel(VariantSpec spec) => StoredModelSource.DigestOf(spec?.Model?.Uri) is not null;
 
     public static bool Autoscaled(VariantSpec spec) => spec is { MinReplicas: not null, MaxReplicas: not null };
+
+    /// <summary>The container port a variant serves gRPC on: the reference runtime's, or the one an image declares; null for none.</summary>
+    public static int? GrpcPort(VariantSpec spec) => spec.Image is null ? ReferenceGrpcPort : spec.GrpcPort;
 
     public V1Deployment Deployment(ReplicaSetSpec set, string installation)
     {
@@ -104,7 +111,13 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
         {
             Type = "ClusterIP",
             Selector = KubernetesLabels.Selector(set),
-            Ports = [new V1ServicePort { Name = PortName, Port = Settings.ContainerPort, TargetPort = PortName, Protocol = "TCP" }],
+            Ports = GrpcPort(set.Spec) is { } grpc
+                ?
+                [
+                    new V1ServicePort { Name = PortName, Port = Settings.ContainerPort, TargetPort = PortName, Protocol = "TCP" },
+                    new V1ServicePort { Name = GrpcPortName, Port = grpc, TargetPort = GrpcPortName, Protocol = "TCP", AppProtocol = "kubernetes.io/h2c" },
+                ]
+                : [new V1ServicePort { Name = PortName, Port = Settings.ContainerPort, TargetPort = PortName, Protocol = "TCP" }],
         },
     };
 
@@ -138,6 +151,10 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
     public string ServiceAddress(string replicaSet) =>
         $"http://{replicaSet}.{Settings.Namespace}.svc.{Settings.ClusterDomain}:{Settings.ContainerPort}";
 
+    /// <summary>Where the route table sends a variant's gRPC traffic: its Service's gRPC port, when it has one.</summary>
+    public string GrpcServiceAddress(string replicaSet, int port) =>
+        $"http://{replicaSet}.{Settings.Namespace}.svc.{Settings.ClusterDomain}:{port}";
+
     private V1ObjectMeta Metadata(ReplicaSetSpec set, string installation) => new()
     {
         Name = set.Id,
@@ -154,6 +171,13 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
             new() { Name = "PORT", Value = settings.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             new() { Name = "MODEL_NAME", Value = set.Deployment },
         };
+        var ports = new List<V1ContainerPort> { new() { Name = PortName, ContainerPort = settings.ContainerPort, Protocol = "TCP" } };
+        if (GrpcPort(spec) is { } grpc)
+        {
+            env.Add(new V1EnvVar { Name = "GRPC_PORT", Value = grpc.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            ports.Add(new V1ContainerPort { Name = GrpcPortName, ContainerPort = grpc, Protocol = "TCP" });
+        }
+
         var mounts = new List<V1VolumeMount>();
         if (spec.Model is { Uri: { } uri })
         {
@@ -192,7 +216,7 @@ internal sealed class ReplicaSetManifests(IOptions<DeployerOptions> options)
         {
             Name = ContainerName,
             Image = spec.Image ?? settings.ReferenceImage,
-            Ports = [new V1ContainerPort { Name = PortName, ContainerPort = settings.ContainerPort, Protocol = "TCP" }],
+            Ports = ports,
             Env = env,
             Resources = Resources(spec.Resources),
             ReadinessProbe = Probe("/v2/health/ready", periodSeconds: 5, failureThreshold: 3),

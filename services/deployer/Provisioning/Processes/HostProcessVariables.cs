@@ -39,6 +39,7 @@ internal static class HostProcessVariables
         ["HTTPS_PORTS"] = Listens,
         ["Inference__BindAddress"] = Listens,
         ["Inference__Port"] = Listens,
+        ["Inference__GrpcPort"] = Listens,
     };
 
     private const string Listens = "changes the address a replica listens on (replicas on this runtime serve on loopback only, behind the gateway)";

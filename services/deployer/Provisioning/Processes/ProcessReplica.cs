@@ -30,6 +30,7 @@ internal sealed partial class ProcessReplica : IDisposable
     private volatile int _pid;
     private volatile ProcessIdentity? _identity;
     private volatile int _port;
+    private volatile int _grpcPort;
     private volatile bool _ready;
     private volatile string? _lastExit;
 
@@ -57,6 +58,7 @@ internal sealed partial class ProcessReplica : IDisposable
         {
             _pid = adopted.Pid;
             _port = adopted.Port;
+            _grpcPort = ReplicaLauncher.GrpcPortOf(adopted.Pid) ?? 0;
             _identity = adopted.Identity;
         }
 
@@ -79,6 +81,7 @@ internal sealed partial class ProcessReplica : IDisposable
 
     public ReplicaObservation Observe() => new(
         Ordinal, $"http://127.0.0.1:{_port}", _ready, Volatile.Read(ref _restarts), _lastExit, LogPath,
+        _grpcPort > 0 ? $"http://127.0.0.1:{_grpcPort}" : null,
         AtOrNull(Volatile.Read(ref _startedTicks)), AtOrNull(Volatile.Read(ref _readyTicks)));
 
     /// <summary>Completes once the first launch is registered (or failed), so a caller knows the replica is accounted for.</summary>
@@ -185,10 +188,12 @@ internal sealed partial class ProcessReplica : IDisposable
         Volatile.Write(ref _startedTicks, 0);
         Volatile.Write(ref _readyTicks, 0);
         int port;
+        int grpcPort;
         try
         {
             port = ReplicaLauncher.FreePort();
-            _process = _launcher.Launch(_spec, port, LogPath);
+            grpcPort = ReplicaLauncher.FreePort();
+            _process = _launcher.Launch(_spec, port, grpcPort, LogPath);
             Volatile.Write(ref _startedTicks, DateTimeOffset.UtcNow.UtcTicks);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
@@ -199,6 +204,7 @@ internal sealed partial class ProcessReplica : IDisposable
 
         _pid = _process.Id;
         _port = port;
+        _grpcPort = grpcPort;
         _identity = _launcher.IdentityOf(_pid);
         try
         {

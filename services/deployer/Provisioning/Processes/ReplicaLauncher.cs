@@ -12,13 +12,16 @@ namespace ModelPlatform.Deployer.Provisioning.Processes;
 
 /// <summary>
 /// Starts one replica of a model variant: the reference server as a child process on a free
-/// loopback port, with its output appended to its log file. The output goes to the file directly
+/// loopback port (and a second one for gRPC, <c>GRPC_PORT</c>), with its output appended to its log file. The output goes to the file directly
 /// (not through a pipe to the deployer), so a replica outlives a deployer crash and can be adopted.
 /// </summary>
 internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
 {
     /// <summary>Where a replica writes why it is exiting (the reference server does; see docs/inference-contract.md).</summary>
     public const string TerminationMessageVariable = "TERMINATION_MESSAGE_PATH";
+
+    /// <summary>The contract's port for the Open Inference Protocol over gRPC (HTTP/2 only).</summary>
+    public const string GrpcPortVariable = "GRPC_PORT";
 
     private const string Script = "exec \"$0\" \"$@\" >>\"$REPLICA_LOG\" 2>&1";
     private const string ConsoleColors = "Logging__Console__FormatterOptions__ColorBehavior";
@@ -36,7 +39,7 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
     /// <summary>The file a replica logging to <paramref name="logPath"/> writes its fatal reason to.</summary>
     public static string TerminationMessagePath(string logPath) => Path.ChangeExtension(logPath, ".exit");
 
-    public Process Launch(ReplicaSetSpec replicaSet, int port, string logPath)
+    public Process Launch(ReplicaSetSpec replicaSet, int port, int grpcPort, string logPath)
     {
         // Validation refuses these; a deployment stored before it did must not get them through.
         if (replicaSet.Spec.Env?.Keys.FirstOrDefault(key => HostProcessVariables.WhyRefused(key) is not null) is { } refused)
@@ -48,7 +51,7 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         // Written by the deployer, not the shell: a log that cannot be written (a full disk) then
         // fails the start with the system's reason instead of a shell's bare exit code.
         File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture,
-            $"{DateTimeOffset.UtcNow:O} starting replica of {replicaSet.Id} on port {port}{Environment.NewLine}"));
+            $"{DateTimeOffset.UtcNow:O} starting replica of {replicaSet.Id} on port {port} (gRPC {grpcPort}){Environment.NewLine}"));
         var terminationMessage = TerminationMessagePath(logPath);
         File.Delete(terminationMessage);
         var start = new ProcessStartInfo("/bin/sh", ["-c", Script, DotnetHost, ServerPath])
@@ -78,6 +81,7 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
         start.Environment[ConsoleColors] = "Disabled";
         start.Environment["NO_COLOR"] = "1";
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment[GrpcPortVariable] = grpcPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["MODEL_NAME"] = replicaSet.Deployment;
         start.Environment["MODEL_URI"] = Models.Files.ModelFiles.LocalModelUri(options.Value, variant.Model?.Uri);
         start.Environment["Inference__BindAddress"] = "127.0.0.1";
@@ -125,6 +129,12 @@ internal sealed class ReplicaLauncher(IOptions<DeployerOptions> options)
     public bool IsReplicaProcess(int pid, string logFolder) =>
         PosixSignals.CommandLine(pid).Contains(ServerPath, StringComparison.Ordinal) &&
         PosixSignals.EnvironmentVariable(pid, "REPLICA_LOG")?.StartsWith(logFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal) == true;
+
+    /// <summary>The gRPC port a running replica was given, or null (a replica started before replicas had one).</summary>
+    public static int? GrpcPortOf(int pid) =>
+        int.TryParse(PosixSignals.EnvironmentVariable(pid, GrpcPortVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port > 0
+            ? port
+            : null;
 
     private static bool PassedThrough(string variable) =>
         variable is "PATH" or "HOME" or "TMPDIR" or "LANG" or "LC_ALL" or "USER" ||
