@@ -11,7 +11,7 @@ public sealed class PhaseTimesTests
 
     private static ReplicaObservation Replica(int ordinal, bool ready, double? startedAfter, double? readyAfter) =>
         new(ordinal, $"http://127.0.0.1:{9000 + ordinal}", ready, 0, null, $"replica-{ordinal}.log",
-            startedAfter is { } s ? T0.AddSeconds(s) : null, readyAfter is { } r ? T0.AddSeconds(r) : null);
+            StartedAt: startedAfter is { } s ? T0.AddSeconds(s) : null, ReadyAt: readyAfter is { } r ? T0.AddSeconds(r) : null);
 
     [Fact]
     public void Started_is_the_first_replica_to_start_and_ready_the_moment_the_last_desired_replica_became_ready()
