@@ -8,7 +8,8 @@ public sealed record Deployment(
     TrafficSplit Traffic,
     DeploymentStatus Status,
     AccessSpec? Access = null,
-    RateLimitSpec? Limits = null);
+    RateLimitSpec? Limits = null,
+    RolloutSpec? Rollout = null);
 
 /// <summary>Traffic in percent per variant; the two add up to 100.</summary>
 public sealed record TrafficSplit(int Stable, int Canary);
@@ -20,7 +21,8 @@ public sealed record DeploymentStatus(
     long ObservedRevision,
     string Url,
     IReadOnlyDictionary<string, VariantStatus> Variants,
-    IReadOnlyList<Condition> Conditions);
+    IReadOnlyList<Condition> Conditions,
+    RolloutStatus? Rollout = null);
 
 /// <summary>Replicas of one variant: desired, ready, where they answer and where their logs are.</summary>
 public sealed record VariantStatus(

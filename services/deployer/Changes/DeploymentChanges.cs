@@ -3,6 +3,7 @@ using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Audit;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Domain;
+using ModelPlatform.Deployer.Rollouts;
 using ModelPlatform.Deployer.State;
 using ModelPlatform.Deployer.Validation;
 using ModelPlatform.Deployer.Workflows;
@@ -14,7 +15,7 @@ namespace ModelPlatform.Deployer.Changes;
 /// current state, stored with its audit entry (in one transaction) as a new revision, and handed to
 /// a workflow. A change that leaves the desired state as it is stores nothing and records nothing.
 /// </summary>
-internal sealed class DeploymentChanges(
+internal sealed partial class DeploymentChanges(
     IDeploymentStore store,
     IAuditLog audit,
     DeploymentValidator validator,
@@ -60,6 +61,7 @@ internal sealed class DeploymentChanges(
             CanaryWeight = request.Traffic?.Canary ?? 0,
             Access = GatewayPolicy.Normalize(request.Access),
             Limits = GatewayPolicy.Normalize(request.Limits),
+            Rollout = request.Rollout,
         }, cancellationToken);
         if (result is not ChangeResult.NotFound)
         {
@@ -87,7 +89,7 @@ internal sealed class DeploymentChanges(
                 return new ChangeResult.Invalid(errors);
             }
 
-            return current.CanaryWeight == traffic.Canary ? current : current with { CanaryWeight = traffic.Canary };
+            return current.CanaryWeight == traffic.Canary ? current : current.PausedByWeightChange(actor, traffic.Canary, time.GetUtcNow()) with { CanaryWeight = traffic.Canary };
         }, cancellationToken);
     }
 
@@ -229,6 +231,7 @@ internal sealed class DeploymentChanges(
         CanaryWeight = request.Traffic?.Canary ?? 0,
         Access = GatewayPolicy.Normalize(request.Access),
         Limits = GatewayPolicy.Normalize(request.Limits),
+        Rollout = request.Rollout,
         CreatedAt = time.GetUtcNow(),
     };
 

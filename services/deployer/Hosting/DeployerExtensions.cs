@@ -5,6 +5,7 @@ using ModelPlatform.Deployer.Changes;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
+using ModelPlatform.Deployer.Rollouts;
 using ModelPlatform.Deployer.Routing;
 using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
@@ -76,6 +77,7 @@ internal static class DeployerExtensions
         services.AddSingleton<StartupReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<StartupReconciler>());
         services.AddHostedService<DeploymentResync>();
+        services.AddRollouts();
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag])
             .AddCheck<StartupReconcileHealthCheck>("startup-reconcile", tags: [ServiceDefaultsExtensions.ReadyTag]);
@@ -108,6 +110,7 @@ internal static class DeployerExtensions
         app.MapAuditApi();
         app.MapRoutesApi();
         app.MapTelemetryApi();
+        app.MapRolloutsApi();
         _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
         return app;
     }
