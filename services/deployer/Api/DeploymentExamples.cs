@@ -28,9 +28,6 @@ internal sealed class DeploymentExamples(ModelRoots roots, IOptions<DeployerOpti
             "ReplaceDeployment" => new Dictionary<string, IOpenApiExample>
             {
                 ["add-canary"] = Example("Add a canary (it starts with no traffic)", ModelExplained, Deployment(withName: false, withCanary: true)),
-                ["rollout"] = Example("Add a canary the platform rolls out by itself",
-                    "rollout: {} takes every default (steps 5, 25, 50, then promote; 30 s bake; 50 requests per variant per step; all four gates; rollback on failure). See docs/rollouts.md.",
-                    WithRollout(Deployment(withName: false, withCanary: true))),
             },
             "SetTraffic" => new Dictionary<string, IOpenApiExample>
             {
@@ -87,20 +84,6 @@ internal sealed class DeploymentExamples(ModelRoots roots, IOptions<DeployerOpti
             };
         }
 
-        return deployment;
-    }
-
-    private static JsonObject WithRollout(JsonObject deployment)
-    {
-        deployment["rollout"] = new JsonObject
-        {
-            ["steps"] = new JsonArray(5, 25, 50, 100),
-            ["bakeSeconds"] = 30,
-            ["gates"] = new JsonArray(
-                new JsonObject { ["type"] = "serverErrorRatio", ["max"] = 0.01 },
-                new JsonObject { ["type"] = "latencyP99Ratio", ["max"] = 2.0 }),
-            ["onFailure"] = "rollback",
-        };
         return deployment;
     }
 
