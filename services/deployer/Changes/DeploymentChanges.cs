@@ -54,7 +54,7 @@ internal sealed partial class DeploymentChanges(
             return new ChangeResult.Invalid(errors);
         }
 
-        var result = await ApplyAsync(name, AuditActions.Update, condition, actor, current => current.Matches(request) ? current : current with
+        var result = await ApplyAsync(name, AuditActions.Update, condition, actor, current => current.Matches(request) ? current : (current with
         {
             Stable = request.Stable!,
             Canary = request.Canary,
@@ -62,7 +62,7 @@ internal sealed partial class DeploymentChanges(
             Access = GatewayPolicy.Normalize(request.Access),
             Limits = GatewayPolicy.Normalize(request.Limits),
             Rollout = request.Rollout,
-        }, cancellationToken);
+        }).PausedByReplace(current, actor, time.GetUtcNow()), cancellationToken);
         if (result is not ChangeResult.NotFound)
         {
             return result;

@@ -18,6 +18,19 @@ internal static class RolloutRecordExtensions
             : record;
     }
 
+    /// <summary>
+    /// A whole-deployment PUT that keeps the canary but gives it another weight is a weight change by
+    /// hand too: it pauses the rollout, or the rollout's next step would override it silently.
+    /// </summary>
+    public static DeploymentRecord PausedByReplace(this DeploymentRecord next, DeploymentRecord current, string actor, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(current);
+        return next.CanaryId() is { } canary && canary == current.CanaryId() && next.CanaryWeight != current.CanaryWeight
+            ? next.PausedByWeightChange(actor, next.CanaryWeight, now)
+            : next;
+    }
+
     /// <summary>The replica set of the record's canary, or null without one.</summary>
     public static string? CanaryId(this DeploymentRecord record) =>
         record.Canary is { } canary ? Specs.ReplicaSetId(record.Name, canary) : null;

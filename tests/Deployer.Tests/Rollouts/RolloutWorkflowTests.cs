@@ -170,6 +170,28 @@ public sealed class RolloutWorkflowTests(RolloutDeployerFixture deployer) : ICla
     }
 
     [Fact]
+    public async Task A_whole_deployment_put_that_keeps_the_canary_at_another_weight_pauses_the_rollout()
+    {
+        var rollout = new { steps = new[] { 10, 50 }, bakeSeconds = 600, minCanaryRequests = 5, minStableRequests = 5 };
+        await using var gateway = await DeployWithCanaryAsync("replaced", rollout);
+        await deployer.WaitForAsync("replaced", d => d.Traffic.Canary == 10, Long, Ct);
+
+        using var put = await deployer.Client.PutAsJsonAsync("/v1/deployments/replaced", new
+        {
+            stable = deployer.ModelVariant(),
+            canary = deployer.ModelVariant(env: new() { ["VARIANT"] = "canary" }),
+            traffic = new { canary = 40 },
+            rollout,
+        }, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, put.StatusCode);
+        var paused = await deployer.WaitForAsync("replaced", d => d.Status.ObservedRevision == d.Status.Revision, Long, Ct);
+        Assert.Equal((RolloutStates.Paused, "test-admin"), (paused.Status.Rollout!.State, paused.Status.Rollout.PausedBy));
+        Assert.Contains("set the canary's weight to 40 by hand", paused.Status.Rollout.Reason, StringComparison.Ordinal);
+        Assert.Equal(40, paused.Traffic.Canary);
+    }
+
+    [Fact]
     public async Task A_bad_rollout_policy_is_400_naming_the_field()
     {
         using var created = await deployer.Client.PostAsJsonAsync("/v1/deployments", new
