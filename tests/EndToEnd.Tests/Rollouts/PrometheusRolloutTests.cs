@@ -23,7 +23,7 @@ public sealed class PrometheusRolloutTests : IAsyncLifetime
     public async Task Judged_on_prometheus_a_canary_failing_half_its_requests_is_rolled_back_by_the_server_error_gate()
     {
         await _platform.CreateWithRolloutAsync("scraped", _platform.ModelVariant(), _platform.ModelVariant(uri: _platform.FailingModel),
-            new { steps = new[] { 20, 50 }, bakeSeconds = 30, minCanaryRequests = 10, minStableRequests = 10 }, Ct);
+            new { steps = new[] { 20, 50 }, bakeSeconds = 30, minCanaryRequests = 10, minStableRequests = 10, gates = RolloutPlatform.ErrorGates }, Ct);
         await _platform.WaitForRoutesAsync("scraped", RolloutPlatform.AddMulRequest(1), Ct);
 
         Deployment done;

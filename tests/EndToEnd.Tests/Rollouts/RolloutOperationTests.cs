@@ -12,7 +12,7 @@ public sealed class RolloutOperationTests(RolloutPlatform platform) : IClassFixt
     public async Task Too_little_traffic_waits_saying_how_many_requests_it_has_and_proceeds_once_load_starts()
     {
         await platform.CreateWithRolloutAsync("quiet", platform.ModelVariant(), platform.ModelVariant(env: new() { ["VARIANT"] = "canary" }),
-            new { steps = new[] { 20 }, bakeSeconds = 1, minCanaryRequests = 20, minStableRequests = 20 }, Ct);
+            new { steps = new[] { 20 }, bakeSeconds = 1, minCanaryRequests = 20, minStableRequests = 20, gates = RolloutPlatform.ErrorGates }, Ct);
 
         var waiting = await platform.WaitForRolloutAsync("quiet", r => r.State == RolloutStates.WaitingForTraffic && r.Window is not null, Ct);
 
@@ -35,7 +35,7 @@ public sealed class RolloutOperationTests(RolloutPlatform platform) : IClassFixt
     public async Task An_operator_pauses_resumes_takes_over_the_weight_and_aborts_and_the_status_says_who()
     {
         await platform.CreateWithRolloutAsync("steered", platform.ModelVariant(), platform.ModelVariant(env: new() { ["VARIANT"] = "canary" }),
-            new { steps = new[] { 10, 50 }, bakeSeconds = 3600, minCanaryRequests = 5, minStableRequests = 5 }, Ct);
+            new { steps = new[] { 10, 50 }, bakeSeconds = 3600, minCanaryRequests = 5, minStableRequests = 5, gates = RolloutPlatform.ErrorGates }, Ct);
         await platform.WaitForRoutesAsync("steered", RolloutPlatform.AddMulRequest(1), Ct);
         await using var load = SteadyLoad.Start(platform.Gateways, "steered", [RolloutPlatform.AddMulRequest(1)]);
         await platform.WaitForRolloutAsync("steered", r => r is { State: RolloutStates.Running, Weight: 10 }, Ct);
@@ -78,7 +78,7 @@ public sealed class RolloutOperationTests(RolloutPlatform platform) : IClassFixt
         Assert.Contains(("test-operator", "test-operator paused the rollout."), entries);
         Assert.Contains(("test-operator", "test-operator resumed the rollout at step 1."), entries);
         Assert.Contains(("test-operator", "test-operator aborted the rollout."), entries);
-        var stableOnly = await platform.WaitForAsync("steered", d => d.Status.ObservedRevision == d.Status.Revision, RolloutPlatform.Long, Ct);
+        var stableOnly = await platform.WaitForAsync("steered", d => d.Status.ObservedRevision == d.Status.Revision, RolloutPlatform.Patience, Ct);
         Assert.Null(stableOnly.Canary);
     }
 }

@@ -16,7 +16,7 @@ public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFix
     public async Task A_good_canary_under_load_through_two_gateways_walks_every_step_and_is_promoted_and_both_gateways_count()
     {
         await platform.CreateWithRolloutAsync("walks", platform.ModelVariant(), platform.ModelVariant(env: new() { ["VARIANT"] = "canary" }),
-            new { steps = new[] { 10, 30, 60 }, bakeSeconds = 2, minCanaryRequests = 10, minStableRequests = 10 }, Ct);
+            new { steps = new[] { 10, 30, 60 }, bakeSeconds = 2, minCanaryRequests = 10, minStableRequests = 10, gates = RolloutPlatform.ErrorGates }, Ct);
         await platform.WaitForRoutesAsync("walks", RolloutPlatform.AddMulRequest(1), Ct);
 
         Deployment done;
@@ -31,7 +31,7 @@ public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFix
         var rollout = done.Status.Rollout!;
         Assert.Equal((RolloutStates.Succeeded, 2, 3), (rollout.State, rollout.Step, rollout.Steps));
         Assert.All(rollout.Gates, gate => Assert.True(gate.Passed, $"{gate.Type} {gate.Measured} > {gate.Max}"));
-        var promoted = await platform.WaitForAsync("walks", d => d.Canary is null && d.Status.ObservedRevision == d.Status.Revision, RolloutPlatform.Long, Ct);
+        var promoted = await platform.WaitForAsync("walks", d => d.Canary is null && d.Status.ObservedRevision == d.Status.Revision, RolloutPlatform.Patience, Ct);
         Assert.Equal("canary", promoted.Stable.Env!["VARIANT"]);
         var reasons = await platform.RolloutReasonsAsync("walks", Ct);
         Assert.Contains("Step 1 of 3: canary weight 10.", reasons);
@@ -52,7 +52,7 @@ public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFix
     public async Task A_canary_answering_half_its_requests_with_server_errors_is_rolled_back_by_the_server_error_gate()
     {
         await platform.CreateWithRolloutAsync("failing", platform.ModelVariant(), platform.ModelVariant(uri: platform.FailingModel),
-            new { steps = new[] { 20, 50 }, bakeSeconds = 30, minCanaryRequests = 10, minStableRequests = 10 }, Ct);
+            new { steps = new[] { 20, 50 }, bakeSeconds = 30, minCanaryRequests = 10, minStableRequests = 10, gates = RolloutPlatform.ErrorGates }, Ct);
         await platform.WaitForRoutesAsync("failing", RolloutPlatform.AddMulRequest(1), Ct);
 
         Deployment done;

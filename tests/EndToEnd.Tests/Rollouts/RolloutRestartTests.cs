@@ -17,7 +17,7 @@ public sealed class RolloutRestartTests : IAsyncLifetime
     public async Task A_deployer_killed_mid_rollout_resumes_at_the_same_step_and_promotes()
     {
         await _platform.CreateWithRolloutAsync("durable", _platform.ModelVariant(), _platform.ModelVariant(env: new() { ["VARIANT"] = "canary" }),
-            new { steps = new[] { 10, 20, 30 }, bakeSeconds = 4, minCanaryRequests = 5, minStableRequests = 5 }, Ct);
+            new { steps = new[] { 10, 20, 30 }, bakeSeconds = 4, minCanaryRequests = 10, minStableRequests = 10, gates = RolloutPlatform.ErrorGates }, Ct);
         await _platform.WaitForRoutesAsync("durable", RolloutPlatform.AddMulRequest(1), Ct);
         await using var load = SteadyLoad.Start(_platform.Gateways, "durable", [RolloutPlatform.AddMulRequest(1)]);
         await _platform.WaitForRolloutAsync("durable", r => r is { Step: 1, State: RolloutStates.Running or RolloutStates.WaitingForTraffic }, Ct);

@@ -15,6 +15,7 @@ public sealed class SteadyLoad : IAsyncDisposable
     private readonly Task _loops;
     private readonly ConcurrentDictionary<(string Variant, int Status), int> _answers = new();
     private int _sent;
+    private int _disposed;
 
     private SteadyLoad(IReadOnlyList<ServerProcess> gateways, string model, IReadOnlyList<object> bodies, TimeSpan pause) =>
         _loops = Task.WhenAll(gateways.Select(gateway => Task.Run(() => LoopAsync(gateway.BaseAddress, model, bodies, pause))));
@@ -31,8 +32,14 @@ public sealed class SteadyLoad : IAsyncDisposable
     /// <summary>Answers with <paramref name="status"/> from <paramref name="variant"/> (by its <c>x-model-variant</c> header).</summary>
     public int Answered(string variant, int status) => _answers.GetValueOrDefault((variant, status));
 
+    /// <summary>Stops the loops once their requests in flight are answered; again, nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         await _loops;
         _stop.Dispose();
