@@ -5,18 +5,19 @@ namespace ModelPlatform.Testing;
 
 /// <summary>
 /// Canaries that misbehave the way a real new model version can, each taking the same requests as
-/// a healthy stable so the two can be compared: one that fails on some inputs, one that is slow.
+/// a healthy stable so the two can be compared: one that refuses some inputs, one that is slow.
 /// </summary>
 public static class CanaryModels
 {
     /// <summary>
     /// <see cref="TestModels.WriteAddMul"/>'s inputs and outputs plus <c>checked</c>: <c>sum</c>
     /// reshaped to <c>[-1, a[0][0]]</c>. With <c>a[0][0]</c> = 1 or 3 it answers as AddMul does; with
-    /// 2 the Reshape fails inside ONNX Runtime at run time (3 values cannot make rows of 2), which the
-    /// reference server answers with 500: the model's fault, on input the stable model accepts.
+    /// 2 the Reshape fails inside ONNX Runtime at run time (3 values cannot make rows of 2). ONNX
+    /// Runtime reports that as a failed check on the data, which the reference server answers with
+    /// 400: a canary refusing requests the stable model accepts.
     /// </summary>
-    public static string WriteFailingOnEvenCorner(string directory) =>
-        new OnnxGraph("fails_on_even_corner")
+    public static string WriteRefusingEvenCorner(string directory) =>
+        new OnnxGraph("refuses_even_corner")
             .Input("a", OnnxType.Float, "batch", 3)
             .Input("b", OnnxType.Float, "batch", 3)
             .Output("sum", OnnxType.Float, "batch", 3)
@@ -33,7 +34,7 @@ public static class CanaryModels
             .Node("Cast", ["corner_value"], ["columns"], IntAttribute("to", (long)OnnxType.Int64))
             .Node("Concat", ["any_rows", "columns"], ["shape"], IntAttribute("axis", 0))
             .Node("Reshape", ["sum", "shape"], ["checked"])
-            .Save(Path.Combine(directory, "fails_on_even_corner.onnx"));
+            .Save(Path.Combine(directory, "refuses_even_corner.onnx"));
 
     /// <summary>
     /// <see cref="TestModels.WriteCountingLoop"/> with its count built in, in a folder of its own under

@@ -7,7 +7,7 @@ namespace ModelPlatform.EndToEnd.Tests.Rollouts;
 /// <summary>
 /// The cluster's way of measuring: a real Prometheus scrapes the real gateway, the deployer judges
 /// the rollout on Prometheus's answers (<c>Deployer:Telemetry:Source=Prometheus</c>) and the gateway
-/// reports nothing; a canary failing half its requests is rolled back as with the embedded source.
+/// reports nothing; a canary refusing half its requests is rolled back as with the embedded source.
 /// </summary>
 public sealed class PrometheusRolloutTests : IAsyncLifetime
 {
@@ -20,21 +20,24 @@ public sealed class PrometheusRolloutTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _platform.DisposeAsync();
 
     [Fact]
-    public async Task Judged_on_prometheus_a_canary_failing_half_its_requests_is_rolled_back_by_the_server_error_gate()
+    public async Task Judged_on_prometheus_a_canary_refusing_half_its_requests_is_rolled_back_by_the_client_error_gate()
     {
-        await _platform.CreateWithRolloutAsync("scraped", _platform.ModelVariant(), _platform.ModelVariant(uri: _platform.FailingModel),
+        await _platform.CreateWithRolloutAsync("scraped", _platform.ModelVariant(), _platform.ModelVariant(uri: _platform.RefusingModel),
             new { steps = new[] { 20, 50 }, bakeSeconds = 30, minCanaryRequests = 10, minStableRequests = 10, gates = RolloutPlatform.ErrorGates }, Ct);
         await _platform.WaitForRoutesAsync("scraped", RolloutPlatform.AddMulRequest(1), Ct);
 
         Deployment done;
+        string answers;
         await using (var load = SteadyLoad.Start(_platform.Gateways, "scraped", [RolloutPlatform.AddMulRequest(1), RolloutPlatform.AddMulRequest(2)]))
         {
             done = await _platform.WaitForRolloutEndAsync("scraped", Ct);
+            answers = load.ToString();
         }
 
         var rollout = done.Status.Rollout!;
+        Assert.True(rollout.State == RolloutStates.RolledBack, $"{rollout.Reason}; {answers}");
         Assert.Equal((RolloutStates.RolledBack, 0), (rollout.State, rollout.Step));
-        var gate = Assert.Single(rollout.Gates, g => g.Type == RolloutGateTypes.ServerErrorRatio);
+        var gate = Assert.Single(rollout.Gates, g => g.Type == RolloutGateTypes.ClientErrorRatio);
         Assert.False(gate.Passed);
         Assert.InRange(gate.Measured!.Value, 0.2, 0.8);
         Assert.Equal("prometheus", (await _platform.MetricsAsync("scraped", "1m", Ct)).Source);

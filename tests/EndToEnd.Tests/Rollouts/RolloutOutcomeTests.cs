@@ -5,7 +5,7 @@ namespace ModelPlatform.EndToEnd.Tests.Rollouts;
 
 /// <summary>
 /// Rollouts judged on what real gateways measured of real replicas under steady load: a good canary
-/// is promoted, a failing one and a slow one are rolled back by the gate that caught them. Two
+/// is promoted, one refusing half its requests and a slow one are rolled back by the gate that caught them. Two
 /// gateways take the load, and the deployer's windows hold the sum of both.
 /// </summary>
 public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFixture<TwoGatewayPlatform>
@@ -43,37 +43,39 @@ public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFix
         Assert.Equal([10, 30, 60], weights);
 
         // Every request either gateway served is in the deployer's window, once.
-        var metrics = await WaitForMetricsAsync("walks", m => m.Variants.Sum(v => v.Requests) >= served);
+        // Both gateways also served the one request each that showed their route was there.
+        var expected = served + platform.Gateways.Count;
+        var metrics = await WaitForMetricsAsync("walks", m => m.Variants.Sum(v => v.Requests) >= expected);
         Assert.Equal(2, metrics.Gateways);
-        Assert.Equal(served, metrics.Variants.Sum(v => v.Requests));
+        Assert.Equal(expected, metrics.Variants.Sum(v => v.Requests));
     }
 
     [Fact]
-    public async Task A_canary_answering_half_its_requests_with_server_errors_is_rolled_back_by_the_server_error_gate()
+    public async Task A_canary_refusing_half_the_requests_stable_accepts_is_rolled_back_by_the_client_error_gate()
     {
-        await platform.CreateWithRolloutAsync("failing", platform.ModelVariant(), platform.ModelVariant(uri: platform.FailingModel),
+        await platform.CreateWithRolloutAsync("refusing", platform.ModelVariant(), platform.ModelVariant(uri: platform.RefusingModel),
             new { steps = new[] { 20, 50 }, bakeSeconds = 30, minCanaryRequests = 10, minStableRequests = 10, gates = RolloutPlatform.ErrorGates }, Ct);
-        await platform.WaitForRoutesAsync("failing", RolloutPlatform.AddMulRequest(1), Ct);
+        await platform.WaitForRoutesAsync("refusing", RolloutPlatform.AddMulRequest(1), Ct);
 
         Deployment done;
-        await using (var load = SteadyLoad.Start(platform.Gateways, "failing", [RolloutPlatform.AddMulRequest(1), RolloutPlatform.AddMulRequest(2)]))
+        await using (var load = SteadyLoad.Start(platform.Gateways, "refusing", [RolloutPlatform.AddMulRequest(1), RolloutPlatform.AddMulRequest(2)]))
         {
-            done = await platform.WaitForRolloutEndAsync("failing", Ct);
+            done = await platform.WaitForRolloutEndAsync("refusing", Ct);
             await load.DisposeAsync();
-            // The canary's failures are the model's (500), on requests stable answers.
-            Assert.True(load.Answered(VariantNames.Canary, 500) > 0, "The canary never answered 500.");
-            Assert.Equal(0, load.Answered(VariantNames.Stable, 500));
+            // The refusals are the canary's, on requests stable answers.
+            Assert.True(load.Answered(VariantNames.Canary, 400) > 0, $"The canary never answered 400: {load}; {done.Status.Rollout?.Reason}");
+            Assert.Equal(0, load.Answered(VariantNames.Stable, 400));
         }
 
         var rollout = done.Status.Rollout!;
         Assert.Equal((RolloutStates.RolledBack, 0), (rollout.State, rollout.Step));
-        var gate = Assert.Single(rollout.Gates, g => g.Type == RolloutGateTypes.ServerErrorRatio);
+        var gate = Assert.Single(rollout.Gates, g => g.Type == RolloutGateTypes.ClientErrorRatio);
         Assert.False(gate.Passed);
         Assert.InRange(gate.Measured!.Value, 0.2, 0.8);
         Assert.Null(done.Canary);
-        var failed = (await platform.AuditAsync("failing", AuditActions.Rollout, Ct)).Single(e => e.Outcome.Status == AuditOutcomes.Failed && e.Outcome.Reason!.Contains("Gate failed", StringComparison.Ordinal));
-        Assert.Contains("> 0.01 FAIL", failed.Outcome.Reason, StringComparison.Ordinal);
-        Assert.Contains(await platform.AuditAsync("failing", AuditActions.Rollback, Ct), e => e.Actor == "rollout");
+        var failed = (await platform.AuditAsync("refusing", AuditActions.Rollout, Ct)).Single(e => e.Outcome.Status == AuditOutcomes.Failed && e.Outcome.Reason!.Contains("Gate failed", StringComparison.Ordinal));
+        Assert.Contains("> 0.02 FAIL", failed.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains(await platform.AuditAsync("refusing", AuditActions.Rollback, Ct), e => e.Actor == "rollout");
     }
 
     [Fact]

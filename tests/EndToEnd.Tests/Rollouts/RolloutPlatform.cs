@@ -17,8 +17,8 @@ public class RolloutPlatform : DeployerHarness, IAsyncLifetime
 
     public IReadOnlyList<ServerProcess> Gateways => _gateways;
 
-    /// <summary>A model taking the add-mul requests that fails (500) on the half of them whose <c>a[0][0]</c> is 2.</summary>
-    public string FailingModel { get; private set; } = string.Empty;
+    /// <summary>A model taking the add-mul requests that refuses (400) the half of them whose <c>a[0][0]</c> is 2.</summary>
+    public string RefusingModel { get; private set; } = string.Empty;
 
     protected virtual int GatewayCount => 1;
 
@@ -32,7 +32,7 @@ public class RolloutPlatform : DeployerHarness, IAsyncLifetime
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        FailingModel = CanaryModels.WriteFailingOnEvenCorner(ModelsDirectory);
+        RefusingModel = CanaryModels.WriteRefusingEvenCorner(ModelsDirectory);
         for (var i = 0; i < GatewayCount; i++)
         {
             await StartGatewayAsync();
@@ -140,7 +140,7 @@ public class RolloutPlatform : DeployerHarness, IAsyncLifetime
         return await Client.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>The add-mul request with <c>a[0][0]</c> = <paramref name="corner"/>: the failing canary fails on 2.</summary>
+    /// <summary>The add-mul request with <c>a[0][0]</c> = <paramref name="corner"/>: the refusing canary refuses 2.</summary>
     public static object AddMulRequest(float corner) => new
     {
         inputs = new object[]

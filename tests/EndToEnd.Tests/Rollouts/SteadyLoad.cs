@@ -32,6 +32,10 @@ public sealed class SteadyLoad : IAsyncDisposable
     /// <summary>Answers with <paramref name="status"/> from <paramref name="variant"/> (by its <c>x-model-variant</c> header).</summary>
     public int Answered(string variant, int status) => _answers.GetValueOrDefault((variant, status));
 
+    /// <summary>What came back, by variant and status, for assertion messages.</summary>
+    public override string ToString() =>
+        string.Join(", ", _answers.OrderBy(a => a.Key.Variant, StringComparer.Ordinal).ThenBy(a => a.Key.Status).Select(a => $"{a.Key.Variant} {a.Key.Status}: {a.Value}"));
+
     /// <summary>Stops the loops once their requests in flight are answered; again, nothing.</summary>
     public async ValueTask DisposeAsync()
     {
