@@ -73,7 +73,8 @@ public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFix
         Assert.False(gate.Passed);
         Assert.InRange(gate.Measured!.Value, 0.2, 0.8);
         Assert.Null(done.Canary);
-        var failed = (await platform.AuditAsync("refusing", AuditActions.Rollout, Ct)).Single(e => e.Outcome.Status == AuditOutcomes.Failed && e.Outcome.Reason!.Contains("Gate failed", StringComparison.Ordinal));
+        var failed = (await platform.AuditAsync("refusing", AuditActions.Rollout, Ct))
+            .Single(e => e.Outcome.Status == AuditOutcomes.Failed && e.Outcome.Reason!.StartsWith("Step 1 of 2 (canary weight 20): Gate failed", StringComparison.Ordinal));
         Assert.Contains("> 0.02 FAIL", failed.Outcome.Reason, StringComparison.Ordinal);
         Assert.Contains(await platform.AuditAsync("refusing", AuditActions.Rollback, Ct), e => e.Actor == "rollout");
     }
