@@ -33,7 +33,9 @@ internal sealed class OpenLoopLoad(IReadOnlyList<HttpClient> gateways, string mo
                 await Task.Delay(due - _clock.Elapsed);
             }
 
-            inFlight.Add(SendAsync((int)(i % gateways.Count), bodies[(int)(i % bodies.Count)]));
+            // Bodies drawn at random: taken in turn, they would line up with the gateway's smooth
+            // weighted round robin (at 5% the canary gets every 20th request, always the same body).
+            inFlight.Add(SendAsync((int)(i % gateways.Count), bodies[Random.Shared.Next(bodies.Count)]));
         }
 
         await Task.WhenAll(inFlight);

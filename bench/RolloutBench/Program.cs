@@ -118,7 +118,7 @@ var deadline = Stopwatch.StartNew();
 while (goodOutcome is null && deadline.Elapsed < TimeSpan.FromMinutes(5))
 {
     var rollout = (await client.GetFromJsonAsync<Deployment>("/v1/deployments/good", DeployerHarness.Json))!.Status.Rollout;
-    goodOutcome = rollout is not null && RolloutStates.IsFinal(rollout.State) ? rollout.State : null;
+    goodOutcome = rollout is not null && RolloutStates.IsFinal(rollout.State) ? $"{rollout.State}: {rollout.Reason}" : null;
     await Task.Delay(200);
 }
 
