@@ -6,7 +6,7 @@ namespace ModelPlatform.EndToEnd.Tests.Rollouts;
 
 /// <summary>
 /// A steady trickle of inference requests through the gateways, from the background, until disposed:
-/// one loop per gateway, each sending the bodies in turn with a pause between requests. Counts what
+/// one loop per gateway, each sending one of the bodies at random with a pause between requests. Counts what
 /// came back by status and by the variant that served it.
 /// </summary>
 public sealed class SteadyLoad : IAsyncDisposable
@@ -52,12 +52,13 @@ public sealed class SteadyLoad : IAsyncDisposable
     private async Task LoopAsync(Uri gateway, string model, IReadOnlyList<object> bodies, TimeSpan pause)
     {
         using var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
-        for (var i = 0; !_stop.IsCancellationRequested; i++)
+        while (!_stop.IsCancellationRequested)
         {
             try
             {
                 // Never cancelled mid-flight: every request a gateway counts is counted here too.
-                using var answer = await http.PostAsJsonAsync($"/v2/models/{model}/infer", bodies[i % bodies.Count], CancellationToken.None);
+                // Bodies at random: taken in turn they could line up with the gateway's weighted round robin.
+                using var answer = await http.PostAsJsonAsync($"/v2/models/{model}/infer", bodies[Random.Shared.Next(bodies.Count)], CancellationToken.None);
                 var variant = answer.Headers.TryGetValues("x-model-variant", out var values) ? values.Single() : string.Empty;
                 _answers.AddOrUpdate((variant, (int)answer.StatusCode), 1, (_, count) => count + 1);
                 Interlocked.Increment(ref _sent);
