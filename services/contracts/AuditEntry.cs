@@ -43,7 +43,10 @@ public static class AuditActions
     public const string Promote = "promote";
     public const string Rollback = "rollback";
 
-    public static IReadOnlyList<string> All { get; } = [Create, Update, Delete, Traffic, Promote, Rollback];
+    /// <summary>A rollout started, judged a step, moved, paused, resumed or ended (the reason holds the measured values and limits).</summary>
+    public const string Rollout = "rollout";
+
+    public static IReadOnlyList<string> All { get; } = [Create, Update, Delete, Traffic, Promote, Rollback, Rollout];
 }
 
 /// <summary>The states of an audit entry's outcome.</summary>

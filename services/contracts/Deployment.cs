@@ -8,7 +8,8 @@ public sealed record Deployment(
     TrafficSplit Traffic,
     DeploymentStatus Status,
     AccessSpec? Access = null,
-    RateLimitSpec? Limits = null);
+    RateLimitSpec? Limits = null,
+    RolloutSpec? Rollout = null);
 
 /// <summary>
 /// Traffic in percent per variant (the two add up to 100), and the share of stable's requests copied
@@ -23,7 +24,8 @@ public sealed record DeploymentStatus(
     long ObservedRevision,
     string Url,
     IReadOnlyDictionary<string, VariantStatus> Variants,
-    IReadOnlyList<Condition> Conditions);
+    IReadOnlyList<Condition> Conditions,
+    RolloutStatus? Rollout = null);
 
 /// <summary>
 /// Replicas of one variant: desired, ready, where they answer and where their logs are; and, in the

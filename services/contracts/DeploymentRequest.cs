@@ -24,6 +24,10 @@ public sealed record DeploymentRequest
 
     /// <summary>The gateway's per-client rate limit for this model; left out, none.</summary>
     public RateLimitSpec? Limits { get; init; }
+
+    /// <summary>Rolls a canary out by itself, step by step, judged against stable; left out, operators move the canary by hand.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RolloutSpec? Rollout { get; init; }
 }
 
 /// <summary>One variant of a deployment: what runs, how many replicas, with which resources.</summary>

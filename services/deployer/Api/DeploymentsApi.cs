@@ -37,7 +37,8 @@ internal static class DeploymentsApi
             .RequireAuthorization(Policies.Read);
         group.MapPut("/{name}", Replace).WithName("ReplaceDeployment")
             .WithSummary("A new revision: replace the stable variant, add or change the canary. Identical requests change nothing.")
-            .WithDescription("Creates the deployment if it does not exist, under the same quota as POST (403).")
+            .WithDescription("Creates the deployment if it does not exist, under the same quota as POST (403). " +
+                "Another canary weight with the same canary pauses a running rollout, as PUT .../traffic does.")
             .Accepts<DeploymentRequest>("application/json")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)

@@ -3,7 +3,11 @@ using ModelPlatform.Deployer.Domain;
 
 namespace ModelPlatform.Deployer.Audit;
 
-/// <summary>An audit entry about to be written with the change it records; its outcome starts <see cref="AuditOutcomes.Pending"/>.</summary>
+/// <summary>
+/// An audit entry about to be written with the change it records; its outcome starts
+/// <see cref="AuditOutcomes.Pending"/>, unless it is <paramref name="Settled"/> already (a rollout's
+/// judgement, say, which no workflow settles later).
+/// </summary>
 /// <remarks><paramref name="DeploymentUid"/> tells apart deployments that reused a name, so an outcome settles the right one.</remarks>
 internal sealed record AuditDraft(
     string Deployment,
@@ -13,7 +17,8 @@ internal sealed record AuditDraft(
     DateTimeOffset Time,
     long Revision,
     DeploymentRequest? Before,
-    DeploymentRequest? After)
+    DeploymentRequest? After,
+    AuditOutcome? Settled = null)
 {
     /// <summary>The entry for changing <paramref name="before"/> (null: nothing existed) into <paramref name="after"/>.</summary>
     public static AuditDraft For(string action, string actor, DateTimeOffset time, DeploymentRecord? before, DeploymentRecord after) => new(

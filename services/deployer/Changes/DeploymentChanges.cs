@@ -3,6 +3,7 @@ using ModelPlatform.Contracts;
 using ModelPlatform.Deployer.Audit;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Domain;
+using ModelPlatform.Deployer.Rollouts;
 using ModelPlatform.Deployer.State;
 using ModelPlatform.Deployer.Validation;
 using ModelPlatform.Deployer.Workflows;
@@ -14,7 +15,7 @@ namespace ModelPlatform.Deployer.Changes;
 /// current state, stored with its audit entry (in one transaction) as a new revision, and handed to
 /// a workflow. A change that leaves the desired state as it is stores nothing and records nothing.
 /// </summary>
-internal sealed class DeploymentChanges(
+internal sealed partial class DeploymentChanges(
     IDeploymentStore store,
     IAuditLog audit,
     DeploymentValidator validator,
@@ -54,7 +55,7 @@ internal sealed class DeploymentChanges(
             return new ChangeResult.Invalid(errors);
         }
 
-        var result = await ApplyAsync(name, AuditActions.Update, condition, actor, current => current.Matches(request) ? current : current with
+        var result = await ApplyAsync(name, AuditActions.Update, condition, actor, current => current.Matches(request) ? current : (current with
         {
             Stable = request.Stable!,
             Canary = request.Canary,
@@ -62,7 +63,8 @@ internal sealed class DeploymentChanges(
             Mirror = request.Traffic?.Mirror ?? 0,
             Access = GatewayPolicy.Normalize(request.Access),
             Limits = GatewayPolicy.Normalize(request.Limits),
-        }, cancellationToken);
+            Rollout = request.Rollout,
+        }).PausedByReplace(current, actor, time.GetUtcNow()), cancellationToken);
         if (result is not ChangeResult.NotFound)
         {
             return result;
@@ -89,9 +91,14 @@ internal sealed class DeploymentChanges(
                 return new ChangeResult.Invalid(errors);
             }
 
-            return current.CanaryWeight == traffic.Canary && current.Mirror == traffic.Mirror
-                ? current
-                : current with { CanaryWeight = traffic.Canary, Mirror = traffic.Mirror };
+            if (current.CanaryWeight == traffic.Canary && current.Mirror == traffic.Mirror)
+            {
+                return current;
+            }
+
+            // Only a weight change pauses a running rollout: the mirror share is not what it moves.
+            var changed = current.CanaryWeight == traffic.Canary ? current : current.PausedByWeightChange(actor, traffic.Canary, time.GetUtcNow());
+            return changed with { CanaryWeight = traffic.Canary, Mirror = traffic.Mirror };
         }, cancellationToken);
     }
 
@@ -248,6 +255,7 @@ internal sealed class DeploymentChanges(
         Mirror = request.Traffic?.Mirror ?? 0,
         Access = GatewayPolicy.Normalize(request.Access),
         Limits = GatewayPolicy.Normalize(request.Limits),
+        Rollout = request.Rollout,
         CreatedAt = time.GetUtcNow(),
         AcceptedAt = time.GetUtcNow(),
     };

@@ -29,6 +29,12 @@ internal sealed record DeploymentRecord
     /// <summary>The gateway's per-client rate limit; null for none.</summary>
     public RateLimitSpec? Limits { get; init; }
 
+    /// <summary>How a canary is rolled out by the platform; null: by hand.</summary>
+    public RolloutSpec? Rollout { get; init; }
+
+    /// <summary>The rollout of the current (or last) canary: its state, and the operator's pause or abort.</summary>
+    public Rollouts.RolloutProgress? RolloutProgress { get; init; }
+
     /// <summary>The revision: grows with every accepted change of the desired state.</summary>
     public long Generation { get; init; } = 1;
 
@@ -62,12 +68,14 @@ internal sealed record DeploymentRecord
         Traffic = new TrafficRequest { Canary = CanaryWeight, Mirror = Mirror },
         Access = Access,
         Limits = Limits,
+        Rollout = Rollout,
     };
 
     /// <summary>Whether <paramref name="request"/> asks for exactly what is already desired.</summary>
     public bool Matches(DeploymentRequest request) =>
         Specs.Same(Stable, request.Stable) && Specs.Same(Canary, request.Canary) && CanaryWeight == (request.Traffic?.Canary ?? 0) && Mirror == (request.Traffic?.Mirror ?? 0) &&
-        GatewayPolicy.Same(Access, request.Access) && GatewayPolicy.Same(Limits, request.Limits);
+        GatewayPolicy.Same(Access, request.Access) && GatewayPolicy.Same(Limits, request.Limits) &&
+        Rollouts.RolloutPolicy.Same(Rollout, request.Rollout);
 
     /// <summary>The replica sets the desired state asks for: stable's, then the canary's if there is one.</summary>
     public IEnumerable<Provisioning.ReplicaSetSpec> DesiredReplicaSets()

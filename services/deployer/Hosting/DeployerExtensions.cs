@@ -6,6 +6,7 @@ using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Mirroring;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Processes;
+using ModelPlatform.Deployer.Rollouts;
 using ModelPlatform.Deployer.Routing;
 using ModelPlatform.Deployer.Security;
 using ModelPlatform.Deployer.State;
@@ -80,6 +81,7 @@ internal static class DeployerExtensions
         services.AddSingleton<StartupReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<StartupReconciler>());
         services.AddHostedService<DeploymentResync>();
+        services.AddRollouts();
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ServiceDefaultsExtensions.ReadyTag])
             .AddCheck<StartupReconcileHealthCheck>("startup-reconcile", tags: [ServiceDefaultsExtensions.ReadyTag]);
@@ -114,6 +116,7 @@ internal static class DeployerExtensions
         app.MapTelemetryApi();
         app.MapModelsApi();
         app.MapComparisonApi();
+        app.MapRolloutsApi();
         _ = app.Services.GetRequiredService<IOptions<DeployerOptions>>().Value;
         return app;
     }

@@ -29,9 +29,10 @@ internal sealed class DeploymentStatusBuilder(IReplicaProvisioner provisioner, I
             record.ObservedGeneration,
             $"{options.Value.PublicUrl.TrimEnd('/')}/v2/models/{record.Name}",
             variants,
-            record.Conditions);
+            record.Conditions,
+            record.RolloutProgress?.Status);
         var traffic = new TrafficSplit(record.WeightOf(VariantNames.Stable), record.WeightOf(VariantNames.Canary), record.Canary is null ? 0 : record.Mirror);
-        return new Deployment(record.Name, record.Stable, record.Canary, traffic, status, record.Access, record.Limits);
+        return new Deployment(record.Name, record.Stable, record.Canary, traffic, status, record.Access, record.Limits, record.Rollout);
     }
 
     private VariantStatus Observe(string deployment, VariantSpec spec)

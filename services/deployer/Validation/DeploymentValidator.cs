@@ -62,7 +62,7 @@ internal sealed partial class DeploymentValidator(IOptions<DeployerOptions> opti
             ValidateTraffic(traffic, request.Canary is not null, errors);
         }
 
-        foreach (var (field, message) in GatewayPolicyValidator.Validate(request.Access, request.Limits))
+        foreach (var (field, message) in GatewayPolicyValidator.Validate(request.Access, request.Limits).Concat(RolloutValidator.Validate(request.Rollout)))
         {
             errors.Add(field, message);
         }

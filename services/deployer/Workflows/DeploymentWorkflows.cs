@@ -23,6 +23,10 @@ internal static class DeploymentWorkflows
         catalog.Activity<RemoveReplicaSetsActivity>();
         catalog.Activity<RecordOutcomeActivity>();
         catalog.Activity<DeleteDeploymentActivity>();
+        catalog.Workflow<Rollouts.RolloutWorkflow>();
+        catalog.Activity<Rollouts.BeginRolloutStepActivity>();
+        catalog.Activity<Rollouts.JudgeRolloutStepActivity>();
+        catalog.Activity<Rollouts.EndRolloutActivity>();
     }
 
     /// <summary>The embedded host's registry of the classes.</summary>

@@ -104,13 +104,15 @@ internal sealed class DaprAuditLog(DaprState state, DaprDeploymentStore deployme
         var (pending, pendingETag) = await state.GetAsync<PendingEntry[]>(PendingKey(draft.DeploymentUid), cancellationToken);
         var id = (last ?? 0) + 1;
         var entry = new AuditEntry(
-            id, draft.Deployment, draft.Action, draft.Actor, draft.Time, draft.Revision, draft.Before, draft.After, new AuditOutcome(AuditOutcomes.Pending));
-        return
-        [
-            state.Upsert(SequenceKey, id, sequenceETag),
-            state.Upsert(EntryKey(id), entry, etag: null),
-            state.Upsert(PendingKey(draft.DeploymentUid), (pending ?? []).Append(new PendingEntry(id, draft.Revision)).ToArray(), pendingETag),
-        ];
+            id, draft.Deployment, draft.Action, draft.Actor, draft.Time, draft.Revision, draft.Before, draft.After, draft.Settled is { } settled ? settled with { Time = settled.Time ?? draft.Time } : new AuditOutcome(AuditOutcomes.Pending));
+        return draft.Settled is not null
+            ? [state.Upsert(SequenceKey, id, sequenceETag), state.Upsert(EntryKey(id), entry, etag: null)]
+            :
+            [
+                state.Upsert(SequenceKey, id, sequenceETag),
+                state.Upsert(EntryKey(id), entry, etag: null),
+                state.Upsert(PendingKey(draft.DeploymentUid), (pending ?? []).Append(new PendingEntry(id, draft.Revision)).ToArray(), pendingETag),
+            ];
     }
 
     private static bool Matches(AuditEntry entry, AuditQuery query) =>

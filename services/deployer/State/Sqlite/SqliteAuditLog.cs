@@ -125,8 +125,8 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO audit (deployment, deployment_uid, action, actor, time, revision, before, after, outcome)
-            VALUES ($deployment, $uid, $action, $actor, $time, $revision, $before, $after, $outcome)
+            INSERT INTO audit (deployment, deployment_uid, action, actor, time, revision, before, after, outcome, reason, settled)
+            VALUES ($deployment, $uid, $action, $actor, $time, $revision, $before, $after, $outcome, $reason, $settled)
             """;
         command.Parameters.AddWithValue("$deployment", entry.Deployment);
         command.Parameters.AddWithValue("$uid", entry.DeploymentUid);
@@ -136,7 +136,9 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         command.Parameters.AddWithValue("$revision", entry.Revision);
         command.Parameters.AddWithValue("$before", entry.Before is null ? DBNull.Value : JsonSerializer.Serialize(entry.Before, Json));
         command.Parameters.AddWithValue("$after", entry.After is null ? DBNull.Value : JsonSerializer.Serialize(entry.After, Json));
-        command.Parameters.AddWithValue("$outcome", AuditOutcomes.Pending);
+        command.Parameters.AddWithValue("$outcome", entry.Settled?.Status ?? AuditOutcomes.Pending);
+        command.Parameters.AddWithValue("$reason", (object?)entry.Settled?.Reason ?? DBNull.Value);
+        command.Parameters.AddWithValue("$settled", entry.Settled is { } settled ? Format(settled.Time ?? entry.Time) : DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

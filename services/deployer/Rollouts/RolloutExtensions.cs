@@ -1,0 +1,25 @@
+using ModelPlatform.Deployer.Rollouts.Gates;
+
+namespace ModelPlatform.Deployer.Rollouts;
+
+/// <summary>Wiring of rollouts: the gates, the judge, the workflow's helpers and the sweep.</summary>
+internal static class RolloutExtensions
+{
+    public static IServiceCollection AddRollouts(this IServiceCollection services)
+    {
+        services.AddOptions<RolloutOptions>().BindConfiguration(RolloutOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // One registration per gate type; a gate over another port (mirrored traffic's comparison) is one more line here.
+        services.AddSingleton<IRolloutGate, ServerErrorRatioGate>();
+        services.AddSingleton<IRolloutGate, ClientErrorRatioGate>();
+        services.AddSingleton<IRolloutGate>(LatencyRatioGate.P50());
+        services.AddSingleton<IRolloutGate>(LatencyRatioGate.P99());
+
+        services.AddSingleton<RolloutJudge>();
+        services.AddSingleton<RolloutRecorder>();
+        services.AddSingleton<RolloutLauncher>();
+        services.AddSingleton<RolloutControl>();
+        services.AddHostedService<RolloutSupervisor>();
+        return services;
+    }
+}
