@@ -56,7 +56,14 @@ public static class RolloutGateTypes
     /// <summary>Canary's 99th-percentile latency over stable's.</summary>
     public const string LatencyP99Ratio = "latencyP99Ratio";
 
-    public static IReadOnlyList<string> All { get; } = [ServerErrorRatio, ClientErrorRatio, LatencyP50Ratio, LatencyP99Ratio];
+    /// <summary>
+    /// The share of mirrored requests whose canary answer disagreed with stable's (outside tolerance,
+    /// another arg-max, or another structure), over everything compared since the canary started. Needs
+    /// <c>traffic.mirror</c> above 0; never a default gate, since without mirroring it can never judge.
+    /// </summary>
+    public const string Disagreement = "disagreement";
+
+    public static IReadOnlyList<string> All { get; } = [ServerErrorRatio, ClientErrorRatio, LatencyP50Ratio, LatencyP99Ratio, Disagreement];
 }
 
 /// <summary>What a failed gate does to a rollout.</summary>

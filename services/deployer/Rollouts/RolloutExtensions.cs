@@ -9,11 +9,12 @@ internal static class RolloutExtensions
     {
         services.AddOptions<RolloutOptions>().BindConfiguration(RolloutOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        // One registration per gate type; a gate over another port (mirrored traffic's comparison) is one more line here.
+        // One registration per gate type; the disagreement gate reads another port (mirrored traffic's comparison).
         services.AddSingleton<IRolloutGate, ServerErrorRatioGate>();
         services.AddSingleton<IRolloutGate, ClientErrorRatioGate>();
         services.AddSingleton<IRolloutGate>(LatencyRatioGate.P50());
         services.AddSingleton<IRolloutGate>(LatencyRatioGate.P99());
+        services.AddSingleton<IRolloutGate, DisagreementGate>();
 
         services.AddSingleton<RolloutJudge>();
         services.AddSingleton<RolloutRecorder>();

@@ -21,7 +21,7 @@ internal sealed class RolloutJudge(IVariantTelemetry telemetry, IEnumerable<IRol
         var settings = options.Value;
         var length = TimeSpan.FromSeconds(Math.Ceiling(sinceStepStarted.TotalSeconds));
         length = length < settings.MinWindow ? settings.MinWindow : length > settings.MaxWindow ? settings.MaxWindow : length;
-        var window = new RolloutWindow(deployment, length, await telemetry.ReadAsync(deployment, length, cancellationToken));
+        var window = new RolloutWindow(deployment, length, await telemetry.ReadAsync(deployment, length, cancellationToken), policy.MinCanaryRequests);
         var readings = new List<(GatePolicy, GateReading)>(policy.Gates.Count);
         foreach (var gate in policy.Gates)
         {

@@ -42,6 +42,7 @@ internal sealed record RolloutPolicy(
         RolloutGateTypes.ClientErrorRatio => 0.02,
         RolloutGateTypes.LatencyP50Ratio => 1.5,
         RolloutGateTypes.LatencyP99Ratio => 2.0,
+        RolloutGateTypes.Disagreement => 0.01,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a gate type"),
     };
 

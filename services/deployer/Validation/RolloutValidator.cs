@@ -116,7 +116,7 @@ internal static class RolloutValidator
         }
     }
 
-    /// <summary>The least sensible limit: a ratio difference may be 0 (no more errors than stable), a latency ratio no less than 1 (no slower).</summary>
+    /// <summary>The least sensible limit: a ratio difference or a disagreement share may be 0 (no worse than stable), a latency ratio no less than 1 (no slower).</summary>
     private static double MinMax(string type) =>
-        type is RolloutGateTypes.ServerErrorRatio or RolloutGateTypes.ClientErrorRatio ? 0 : 1;
+        type is RolloutGateTypes.ServerErrorRatio or RolloutGateTypes.ClientErrorRatio or RolloutGateTypes.Disagreement ? 0 : 1;
 }

@@ -117,7 +117,8 @@ public sealed class StepJudgementTests
 
         Assert.Equal([5, 25, 50], policy.Steps);
         Assert.Equal((TimeSpan.FromSeconds(30), 50L, 50L, RolloutFailureActions.Rollback), (policy.Bake, policy.MinCanaryRequests, policy.MinStableRequests, policy.OnFailure));
-        Assert.Equal(RolloutGateTypes.All, policy.Gates.Select(g => g.Type));
+        Assert.Equal(RolloutPolicy.DefaultGates, policy.Gates.Select(g => g.Type));
+        Assert.DoesNotContain(RolloutGateTypes.Disagreement, RolloutPolicy.DefaultGates);
         Assert.Equal([0.01, 0.02, 1.5, 2.0], policy.Gates.Select(g => g.Max));
     }
 
