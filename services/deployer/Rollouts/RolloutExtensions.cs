@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Rollouts.Gates;
 
 namespace ModelPlatform.Deployer.Rollouts;
@@ -13,7 +14,7 @@ internal static class RolloutExtensions
         services.AddSingleton<IRolloutGate, ServerErrorRatioGate>();
         services.AddSingleton<IRolloutGate, ClientErrorRatioGate>();
         services.AddSingleton<IRolloutGate>(LatencyRatioGate.P50());
-        services.AddSingleton<IRolloutGate>(LatencyRatioGate.P99());
+        services.AddSingleton<IRolloutGate>(provider => LatencyRatioGate.P99(provider.GetRequiredService<IOptions<RolloutOptions>>().Value.LatencyP99MinRequests));
         services.AddSingleton<IRolloutGate, DisagreementGate>();
 
         services.AddSingleton<RolloutJudge>();

@@ -14,4 +14,12 @@ public sealed class RolloutOptions
     /// <summary>How often deployments are looked at for a canary that became ready (a rollout to start) or a rollout whose workflow must be scheduled. The default is 1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The least requests of each variant a step's window must hold before <c>latencyP99Ratio</c>
+    /// judges (default 100): over fewer, the 99th percentile is the slowest request, and one slow
+    /// first request of a fresh replica would roll a healthy canary back.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public long LatencyP99MinRequests { get; set; } = 100;
 }

@@ -29,16 +29,19 @@ internal sealed record StepJudgement(StepVerdict Verdict, IReadOnlyList<RolloutG
             return new StepJudgement(StepVerdict.NotEnoughTraffic, Unjudged(readings), counts, $"Too little traffic to judge: {traffic}.");
         }
 
-        if (readings.FirstOrDefault(pair => pair.Reading.Measured is null) is { Gate: not null } missing)
-        {
-            return new StepJudgement(StepVerdict.NotEnoughTraffic, Unjudged(readings), counts, $"Gate {missing.Gate.Type} cannot judge yet: {missing.Reading.Missing}.");
-        }
-
-        var gates = readings.Select(pair => new RolloutGateStatus(pair.Gate.Type, pair.Reading.Measured, pair.Gate.Max, pair.Reading.Measured <= pair.Gate.Max)).ToList();
-        var summary = Describe(gates);
+        // A gate over its limit fails the step even while another cannot judge yet: waiting for a
+        // slow-to-fill gate must not keep a failing canary at its weight.
+        var gates = readings.Select(pair => new RolloutGateStatus(
+            pair.Gate.Type, pair.Reading.Measured, pair.Gate.Max, pair.Reading.Measured is { } measured ? measured <= pair.Gate.Max : null)).ToList();
+        var summary = Describe(gates.Where(gate => gate.Passed is not null));
         if (gates.Any(gate => gate.Passed == false))
         {
             return new StepJudgement(StepVerdict.Failed, gates, counts, $"Gate failed: {summary} ({traffic}).");
+        }
+
+        if (readings.FirstOrDefault(pair => pair.Reading.Measured is null) is { Gate: not null } missing)
+        {
+            return new StepJudgement(StepVerdict.NotEnoughTraffic, Unjudged(readings), counts, $"Gate {missing.Gate.Type} cannot judge yet: {missing.Reading.Missing}.");
         }
 
         return baked

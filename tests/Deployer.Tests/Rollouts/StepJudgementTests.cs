@@ -15,7 +15,7 @@ public sealed class StepJudgementTests
     [Fact]
     public async Task Equal_variants_with_enough_traffic_pass_once_baked_and_bake_before()
     {
-        var window = Window(Variant(VariantNames.Canary, 10, latency: 0.010), Variant(VariantNames.Stable, 100, latency: 0.010));
+        var window = Window(Variant(VariantNames.Canary, 100, latency: 0.010), Variant(VariantNames.Stable, 100, latency: 0.010));
 
         Assert.Equal(StepVerdict.Passed, (await JudgeAsync(window, baked: true)).Verdict);
         var baking = await JudgeAsync(window, baked: false);
@@ -108,6 +108,34 @@ public sealed class StepJudgementTests
 
         Assert.Equal(StepVerdict.NotEnoughTraffic, judgement.Verdict);
         Assert.Contains("latencyP99Ratio cannot judge yet", judgement.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_p99_gate_waits_for_enough_requests_of_each_variant_so_one_slow_first_request_does_not_decide()
+    {
+        var few = Window(Variant(VariantNames.Canary, 21, latency: 0.010, p99: 0.500), Variant(VariantNames.Stable, 400, latency: 0.010));
+        var enough = Window(Variant(VariantNames.Canary, 100, latency: 0.010, p99: 0.500), Variant(VariantNames.Stable, 400, latency: 0.010));
+
+        var waiting = await JudgeAsync(few, baked: true);
+        var judged = await JudgeAsync(enough, baked: true);
+
+        Assert.Equal(StepVerdict.NotEnoughTraffic, waiting.Verdict);
+        Assert.Contains("latencyP99Ratio needs 100 requests of each variant (canary 21, stable 400)", waiting.Reason, StringComparison.Ordinal);
+        Assert.Equal(StepVerdict.Failed, judged.Verdict);
+        Assert.Equal(50.0, judged.Gates.Single(g => g.Type == RolloutGateTypes.LatencyP99Ratio).Measured);
+    }
+
+    [Fact]
+    public async Task A_gate_over_its_limit_fails_the_step_while_another_gate_still_waits_for_requests()
+    {
+        var window = Window(Variant(VariantNames.Canary, 21, clientErrors: 10), Variant(VariantNames.Stable, 400));
+
+        var judgement = await JudgeAsync(window, baked: false);
+
+        Assert.Equal(StepVerdict.Failed, judgement.Verdict);
+        Assert.False(judgement.Gates.Single(g => g.Type == RolloutGateTypes.ClientErrorRatio).Passed);
+        Assert.Null(judgement.Gates.Single(g => g.Type == RolloutGateTypes.LatencyP99Ratio).Passed);
+        Assert.DoesNotContain(RolloutGateTypes.LatencyP99Ratio, judgement.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

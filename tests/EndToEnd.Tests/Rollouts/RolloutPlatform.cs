@@ -26,6 +26,9 @@ public class RolloutPlatform : DeployerHarness, IAsyncLifetime
     {
         ["Deployer__Rollouts__CheckInterval"] = "00:00:00.300",
         ["Deployer__Rollouts__SweepInterval"] = "00:00:00.300",
+        // These tests judge steps over tens of requests; the p99 gate's own minimum (100 of each
+        // variant, tested in StepJudgementTests) would only make them wait longer.
+        ["Deployer__Rollouts__LatencyP99MinRequests"] = "1",
         ["Deployer__Telemetry__MinWindow"] = "00:00:01",
     };
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelPlatform.Contracts;
 
 namespace ModelPlatform.Deployer.Rollouts.Gates;
@@ -23,15 +24,16 @@ internal sealed class ClientErrorRatioGate : IRolloutGate
 /// <summary>
 /// Canary's latency quantile over stable's. Latencies under <see cref="Floor"/> count as the floor:
 /// between two fast variants, a difference of a fraction of a millisecond (one histogram bucket) is
-/// noise, not a regression twice as slow.
+/// noise, not a regression twice as slow. A high quantile waits for <paramref name="minRequests"/> of
+/// each variant: over fewer it is the slowest request, not a percentile.
 /// </summary>
-internal sealed class LatencyRatioGate(string type, Func<LatencyQuantiles, double> quantile) : IRolloutGate
+internal sealed class LatencyRatioGate(string type, Func<LatencyQuantiles, double> quantile, long minRequests = 0) : IRolloutGate
 {
     public static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(5);
 
     public static LatencyRatioGate P50() => new(RolloutGateTypes.LatencyP50Ratio, latency => latency.P50);
 
-    public static LatencyRatioGate P99() => new(RolloutGateTypes.LatencyP99Ratio, latency => latency.P99);
+    public static LatencyRatioGate P99(long minRequests = 100) => new(RolloutGateTypes.LatencyP99Ratio, latency => latency.P99, minRequests);
 
     public string Type => type;
 
@@ -40,6 +42,13 @@ internal sealed class LatencyRatioGate(string type, Func<LatencyQuantiles, doubl
         if (window.Variant(VariantNames.Canary).LatencySeconds is not { } canary || window.Variant(VariantNames.Stable).LatencySeconds is not { } stable)
         {
             return Task.FromResult(GateReading.NotYet("no latency measured for both variants yet"));
+        }
+
+        var (canaryRequests, stableRequests) = (window.Variant(VariantNames.Canary).Requests, window.Variant(VariantNames.Stable).Requests);
+        if (canaryRequests < minRequests || stableRequests < minRequests)
+        {
+            return Task.FromResult(GateReading.NotYet(string.Create(CultureInfo.InvariantCulture,
+                $"{type} needs {minRequests} requests of each variant (canary {canaryRequests}, stable {stableRequests})")));
         }
 
         var floor = Floor.TotalSeconds;
