@@ -82,8 +82,8 @@ public sealed class RuntimeRegistrationTests : IDisposable
         DeploymentWorkflows.RegisterAll(listed);
         var registry = DeploymentWorkflows.Registry();
 
-        Assert.Equal([typeof(ReconcileWorkflow)], listed.Workflows);
-        Assert.Equal(8, listed.Activities.Count);
+        Assert.Equal([typeof(ReconcileWorkflow), typeof(ModelPlatform.Deployer.Rollouts.RolloutWorkflow)], listed.Workflows);
+        Assert.Equal(11, listed.Activities.Count);
         Assert.All(listed.Workflows, type => Assert.Equal(type, registry.Workflow(type.Name)));
         Assert.All(listed.Activities, type => Assert.Equal(type, registry.Activity(type.Name)));
     }
