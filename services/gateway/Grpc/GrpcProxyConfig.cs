@@ -49,31 +49,10 @@ internal static class GrpcProxyConfig
                 {
                     Address = replica.Grpc,
                     Health = replica.Health,
-                    Metadata = new Dictionary<string, string>
-                    {
-                        [VariantMetadata.Variant] = replica.Variant.Name,
-                        [VariantMetadata.Weight] = replica.Variant.Weight.ToString(CultureInfo.InvariantCulture),
-                    },
+                    Metadata = ReplicaClusterSettings.DestinationMetadata(replica.Variant),
                 },
                 StringComparer.Ordinal),
-            HealthCheck = new HealthCheckConfig
-            {
-                AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyAndUnknown,
-                Active = new ActiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Interval = options.ActiveHealthInterval,
-                    Timeout = options.ActiveHealthTimeout,
-                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
-                    Path = "/v2/health/ready",
-                },
-                Passive = new PassiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Policy = FailureCountPassivePolicy.PolicyName,
-                    ReactivationPeriod = options.PassiveReactivationPeriod,
-                },
-            },
+            HealthCheck = ReplicaClusterSettings.HealthCheck(options),
             HttpRequest = new ForwarderRequestConfig
             {
                 ActivityTimeout = options.RequestTimeout,

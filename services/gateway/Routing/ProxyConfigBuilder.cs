@@ -41,33 +41,10 @@ internal static class ProxyConfigBuilder
                         pair => new DestinationConfig
                         {
                             Address = pair.endpoint,
-                            Metadata = new Dictionary<string, string>
-                            {
-                                [VariantMetadata.Variant] = pair.variant.Name,
-                                [VariantMetadata.Weight] = pair.variant.Weight.ToString(CultureInfo.InvariantCulture),
-                            },
+                            Metadata = ReplicaClusterSettings.DestinationMetadata(pair.variant),
                         },
                         StringComparer.Ordinal),
-                HealthCheck = new HealthCheckConfig
-                {
-                    // YARP's default (HealthyOrPanic) sends to every replica when none is healthy; the
-                    // gateway answers 503 then instead, and takes a variant without a healthy replica out.
-                    AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyAndUnknown,
-                    Active = new ActiveHealthCheckConfig
-                    {
-                        Enabled = true,
-                        Interval = options.ActiveHealthInterval,
-                        Timeout = options.ActiveHealthTimeout,
-                        Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
-                        Path = "/v2/health/ready",
-                    },
-                    Passive = new PassiveHealthCheckConfig
-                    {
-                        Enabled = true,
-                        Policy = FailureCountPassivePolicy.PolicyName,
-                        ReactivationPeriod = options.PassiveReactivationPeriod,
-                    },
-                },
+                HealthCheck = ReplicaClusterSettings.HealthCheck(options),
                 SessionAffinity = options.StickySessions
                     ? new SessionAffinityConfig { Enabled = true, Policy = "HashCookie", AffinityKeyName = ".ModelPlatform.Replica" }
                     : null,
