@@ -19,7 +19,7 @@ internal static class GrpcServerEndpoints
         app.MapPost(InferenceGrpc.ServicePrefix + InferenceGrpc.ServerLive, static context =>
             GrpcAnswers.WriteMessageAsync(context, BoolMessage(true))).ExcludeFromDescription();
         app.MapPost(InferenceGrpc.ServicePrefix + InferenceGrpc.ServerReady, static (HttpContext context, RouteTableState state) =>
-            GrpcAnswers.WriteMessageAsync(context, BoolMessage(state.Table is not null))).ExcludeFromDescription();
+            GrpcAnswers.WriteMessageAsync(context, BoolMessage(state.Serving is not null))).ExcludeFromDescription();
         app.MapPost(InferenceGrpc.ServicePrefix + InferenceGrpc.ServerMetadata, static (HttpContext context, ModelExtensions extensions) =>
             GrpcAnswers.WriteMessageAsync(context, ServerMetadata(extensions.Supported))).ExcludeFromDescription();
 

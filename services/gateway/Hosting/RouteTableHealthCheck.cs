@@ -11,7 +11,7 @@ internal sealed class RouteTableHealthCheck(RouteTableState state) : IHealthChec
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (state.Table is not { } table)
+        if (state.Serving is not { } table)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy(
                 "No route table yet: the deployer has not answered." + (state.LastError is { } first ? $" ({first})" : string.Empty)));

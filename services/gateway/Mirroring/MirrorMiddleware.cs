@@ -77,9 +77,14 @@ internal sealed class MirrorMiddleware(RequestDelegate next, MirrorRoutes routes
         var body = await ReadBodyAsync(request, context.RequestAborted);
         if (body is null || proxy.Route.Cluster is not { } cluster)
         {
+            body?.Dispose();
             stats.TooLarge(target);
             return;
         }
+
+        // Stable's answer is the caller's: finish it (the last chunk of a chunked one, a gRPC call's
+        // trailers) before the copy is made, so that nothing of the copy comes before it.
+        await context.Response.CompleteAsync();
 
         var (answer, answerLength) = tee.Detach();
         var response = context.Response;
@@ -96,31 +101,32 @@ internal sealed class MirrorMiddleware(RequestDelegate next, MirrorRoutes routes
         proxy.ProxiedDestination is { } served && VariantMetadata.VariantOf(served) == VariantNames.Stable &&
         context.Features.Get<IForwarderErrorFeature>() is null && !context.RequestAborted.IsCancellationRequested;
 
-    /// <summary>The request body from the buffer the proxy read it into; null when it is larger than a copy may be.</summary>
+    /// <summary>
+    /// The request body, from the buffer the proxy read it into and, when the replica answered before
+    /// reading it all, from the rest of the stream; null when it is larger than a copy may be.
+    /// </summary>
     private async Task<PooledBytes?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var body = request.Body;
-        if (!body.CanSeek || body.Length > _maxBodyBytes)
+        if (!body.CanSeek || request.ContentLength > _maxBodyBytes)
         {
             return null;
         }
 
-        var length = (int)body.Length;
-        if (length == 0)
-        {
-            return PooledBytes.Empty;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             body.Position = 0;
-            await body.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken);
-            return new PooledBytes(buffer, length);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
-        {
+            var (buffer, length) = await BoundedRead.ReadAsync(body, request.ContentLength ?? body.Length, _maxBodyBytes, cancellationToken);
+            if (length >= 0)
+            {
+                return new PooledBytes(buffer, length);
+            }
+
             ArrayPool<byte>.Shared.Return(buffer);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or BadHttpRequestException)
+        {
             return null;
         }
     }

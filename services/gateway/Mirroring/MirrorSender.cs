@@ -83,7 +83,8 @@ internal sealed partial class MirrorSender(MirrorQueue queue, MirrorStats stats,
                 return;
             }
 
-            var (buffer, length) = await ReadBoundedAsync(response.Content, deadline.Token).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            var (buffer, length) = await BoundedRead.ReadAsync(stream, response.Content.Headers.ContentLength, _settings.MaxBodyBytes, deadline.Token).ConfigureAwait(false);
             answer = buffer;
             if (length < 0)
             {
@@ -191,38 +192,6 @@ internal sealed partial class MirrorSender(MirrorQueue queue, MirrorStats stats,
         }
 
         return null;
-    }
-
-    /// <summary>The body in a pooled buffer, with its length; -1 when it is longer than the comparison keeps.</summary>
-    private async Task<(byte[] Buffer, int Length)> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        var limit = _settings.MaxBodyBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(content.Headers.ContentLength ?? 16 * 1024, limit) + 1);
-        var length = 0;
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (length > limit)
-                {
-                    return (buffer, -1);
-                }
-
-                var grown = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
-                buffer.AsSpan(0, length).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = grown;
-            }
-
-            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return (buffer, length > limit ? -1 : length);
-            }
-
-            length += read;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A mirrored request to the canary of {Model} failed: {Reason}")]

@@ -29,7 +29,7 @@ internal static class ServerEndpoints
 
     // The protocol's health API answers with the status alone: 200 is true, a 4xx is false, no body either way.
     private static Results<Ok, BadRequest> Ready(RouteTableState state) =>
-        state.Table is not null ? TypedResults.Ok() : TypedResults.BadRequest();
+        state.Serving is not null ? TypedResults.Ok() : TypedResults.BadRequest();
 
     /// <summary>V2 server metadata.</summary>
     internal sealed record ServerMetadata(string Name, string Version, IReadOnlyList<string> Extensions);

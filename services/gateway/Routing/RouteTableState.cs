@@ -6,12 +6,16 @@ namespace ModelPlatform.Gateway.Routing;
 internal sealed class RouteTableState(TimeProvider time)
 {
     private volatile RouteTable? _table;
+    private volatile RouteTable? _serving;
     private volatile IReadOnlyDictionary<string, ModelPolicy> _policies = new Dictionary<string, ModelPolicy>();
     private volatile string? _lastError;
     private DateTimeOffset _lastContact;
 
-    /// <summary>The table in force; null until the first one arrives.</summary>
+    /// <summary>The table whose API keys, rate limits and mirrors are in force; null until the first one arrives.</summary>
     public RouteTable? Table => _table;
+
+    /// <summary>The table YARP routes by: it follows <see cref="Table"/> once the routes are applied, so health says only what is served.</summary>
+    public RouteTable? Serving => _serving;
 
     /// <summary>Why the deployer does not answer, or null while it does.</summary>
     public string? LastError => _lastError;
@@ -27,6 +31,8 @@ internal sealed class RouteTableState(TimeProvider time)
         _table = table;
         Reached();
     }
+
+    public void Routed(RouteTable table) => _serving = table;
 
     public void Reached()
     {

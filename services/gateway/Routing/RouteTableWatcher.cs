@@ -57,8 +57,12 @@ internal sealed partial class RouteTableWatcher(
                 if (table.Version != version)
                 {
                     var (routes, clusters) = ProxyConfigBuilder.Build(table, gateway.Value);
-                    proxyConfig.Update(routes, clusters);
+                    // The table's API keys, rate limits and mirrors first, then the routes: YARP applies an update
+                    // at once, and a request it routes by the new table must not be judged by the old one (a model
+                    // added with keys would be open for that moment, its first requests not mirrored).
                     state.Applied(table);
+                    proxyConfig.Update(routes, clusters);
+                    state.Routed(table);
                     LogApplied(logger, table.Version, table.Models.Count);
                 }
                 else

@@ -23,12 +23,14 @@ internal sealed class MirrorGateway : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly HttpStandIn _deployer;
+    private readonly RecentLogs _logs;
     private volatile RouteTable _table;
 
-    private MirrorGateway(WebApplication app, HttpStandIn deployer, RouteTable table)
+    private MirrorGateway(WebApplication app, HttpStandIn deployer, RecentLogs logs, RouteTable table)
     {
         _app = app;
         _deployer = deployer;
+        _logs = logs;
         _table = table;
     }
 
@@ -48,7 +50,8 @@ internal sealed class MirrorGateway : IAsyncDisposable
             new VariantRoute(VariantNames.Stable, 100 - canaryWeight, [stable.ToString().TrimEnd('/')], ReplicaSet: "m-stable-1"),
             new VariantRoute(VariantNames.Canary, canaryWeight, [canary.TrimEnd('/')], ReplicaSet: canarySet)], Mirror: mirror)]);
 
-    public static async Task<MirrorGateway> StartAsync(RouteTable table, IDictionary<string, string?>? settings, CancellationToken cancellationToken)
+    public static async Task<MirrorGateway> StartAsync(
+        RouteTable table, IDictionary<string, string?>? settings, CancellationToken cancellationToken, Action<IServiceCollection>? services = null)
     {
         MirrorGateway? gateway = null;
         var deployer = await HttpStandIn.StartAsync(async context =>
@@ -72,6 +75,9 @@ internal sealed class MirrorGateway : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        var logs = new RecentLogs();
+        builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Deployer:Url"] = deployer.BaseAddress.ToString(),
@@ -80,6 +86,7 @@ internal sealed class MirrorGateway : IAsyncDisposable
             ["Gateway:ActiveHealthInterval"] = "00:00:00.500",
             // A probe that times out on a busy machine would take the canary out of rotation and turn copies into canary errors.
             ["Gateway:ActiveHealthTimeout"] = "00:00:30",
+            ["Logging:LogLevel:Default"] = "Debug",
         });
         if (settings is not null)
         {
@@ -87,11 +94,12 @@ internal sealed class MirrorGateway : IAsyncDisposable
         }
 
         builder.AddGateway();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapGateway();
-        gateway = new MirrorGateway(app, deployer, table);
+        gateway = new MirrorGateway(app, deployer, logs, table);
         await app.StartAsync(cancellationToken);
-        await MirrorGateway.WaitUntilAsync(async () => (await gateway.Client.GetAsync(new Uri(gateway.BaseAddress, "/v2/models/m/ready"), cancellationToken)).IsSuccessStatusCode, cancellationToken);
+        await gateway.WaitUntilAsync(async () => (await gateway.Client.GetAsync(new Uri(gateway.BaseAddress, "/v2/models/m/ready"), cancellationToken)).IsSuccessStatusCode, cancellationToken);
         return gateway;
     }
 
@@ -122,22 +130,26 @@ internal sealed class MirrorGateway : IAsyncDisposable
     public ComparisonCounts? CountsOf(string canary = "m-canary-1") =>
         Stats.Snapshot(static (_, _) => true).SingleOrDefault(c => c.Model == "m" && c.Canary == canary);
 
-    /// <summary>Waits, with a generous deadline, until <paramref name="condition"/> holds.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    /// <summary>Waits, with a generous deadline, until <paramref name="condition"/> holds; a timeout says what the gateway counted and logged.</summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken) =>
+        WaitUntilAsync(condition, cancellationToken, () =>
+            $"Counts: {JsonSerializer.Serialize(Stats.Snapshot(static (_, _) => true), Json)}{Environment.NewLine}Gateway log:{Environment.NewLine}{_logs}");
+
+    public Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken) => WaitUntilAsync(() => Task.FromResult(condition()), cancellationToken);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The condition did not hold within 60 s.");
+                throw new TimeoutException($"The condition did not hold within 60 s. {describe?.Invoke()}");
             }
 
             await Task.Delay(50, cancellationToken);
         }
     }
-
-    public static Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken) => WaitUntilAsync(() => Task.FromResult(condition()), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using ModelPlatform.Contracts;
 
 namespace ModelPlatform.Gateway.Tests.Mirroring;
@@ -43,7 +46,7 @@ public sealed class MirrorTests
             Assert.Equal("stable", response.Headers.GetValues("x-model-variant").Single());
         }
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 5, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 5, Ct);
         var counts = gateway.CountsOf()!;
         Assert.Equal((5L, 5L, 0L, 0L), (counts.Mirrored, counts.WithinTolerance, counts.Disagreeing, counts.CanaryErrors));
         Assert.Equal((5L, 5L), (counts.ArgmaxCompared, counts.ArgmaxAgreed));
@@ -72,7 +75,7 @@ public sealed class MirrorTests
             Assert.Equal(InferenceAnswers.Json(Scores), await response.Content.ReadAsByteArrayAsync(Ct));
         }
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 3, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 3, Ct);
         var counts = gateway.CountsOf()!;
         Assert.Equal((0L, 3L, 3L, 0L), (counts.WithinTolerance, counts.Disagreeing, counts.ArgmaxCompared, counts.ArgmaxAgreed));
         // The largest difference is 0.5 (0.7 against 0.2): the bucket up to 1.
@@ -98,11 +101,37 @@ public sealed class MirrorTests
         using var response = await gateway.InferAsync(Request, Ct);
         Assert.Equal(stableBody, await response.Content.ReadAsByteArrayAsync(Ct));
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 1, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 1, Ct);
         var counts = gateway.CountsOf()!;
         // 2e-4 off 0.25 is inside atol 1e-5 + rtol 1e-3 * 0.25 = 2.6e-4, and the arg-max of both rows agrees.
         Assert.Equal((1L, 0L, 1L), (counts.WithinTolerance, counts.Disagreeing, counts.ArgmaxAgreed));
         Assert.Equal(1, counts.MaxAbsDiffBuckets[ComparisonBuckets.MaxAbsDiffBounds.ToList().IndexOf(1e-3)]);
+    }
+
+    [Fact]
+    public async Task The_callers_answer_is_finished_before_the_copy_is_made_even_when_it_is_chunked()
+    {
+        // Stable answers without a length (chunked); after the mirror step, the gateway's request holds
+        // until the caller has read the whole answer. The last chunk must not wait for that.
+        var callerHasAnswer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var stable = await HttpStandIn.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.StartAsync(context.RequestAborted);
+            await context.Response.Body.WriteAsync(InferenceAnswers.Json(Scores), context.RequestAborted);
+        }, Ct);
+        await using var canary = await HttpStandIn.StartAsync(Answers(InferenceAnswers.Json(Scores)), Ct);
+        await using var gateway = await MirrorGateway.StartAsync(
+            MirrorGateway.Table(1, stable.BaseAddress, canary.BaseAddress.ToString(), 0, 100), null, Ct,
+            services => services.AddSingleton<IStartupFilter>(new HoldAfterInference(callerHasAnswer.Task)));
+
+        using var response = await gateway.InferAsync(Request, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.True(response.Headers.TransferEncodingChunked);
+        Assert.Equal(InferenceAnswers.Json(Scores), await response.Content.ReadAsByteArrayAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        callerHasAnswer.SetResult();
+
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 1, Ct);
+        Assert.Equal(1, gateway.CountsOf()!.WithinTolerance);
     }
 
     [Fact]
@@ -125,7 +154,7 @@ public sealed class MirrorTests
         }
 
         // One copy hangs in the only sender, one waits in the queue of one: the rest are dropped.
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.Dropped >= Requests - 2, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Dropped >= Requests - 2, Ct);
         Assert.Equal(0, gateway.CountsOf()!.Compared);
         neverAnswered.SetResult();
     }
@@ -134,7 +163,10 @@ public sealed class MirrorTests
     public async Task A_canary_that_is_down_fails_no_caller_and_counts_canary_errors()
     {
         await using var stable = await HttpStandIn.StartAsync(Answers(InferenceAnswers.Json(Scores)), Ct);
-        var nothingListens = $"http://127.0.0.1:{FreeLoopbackPort()}";
+        // Bound but not listening: connections are refused, and no other test can take the port meanwhile.
+        using var closed = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var nothingListens = $"http://127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port}";
         await using var gateway = await MirrorGateway.StartAsync(MirrorGateway.Table(1, stable.BaseAddress, nothingListens, 0, 100), null, Ct);
 
         for (var i = 0; i < 4; i++)
@@ -144,7 +176,7 @@ public sealed class MirrorTests
             Assert.Equal(InferenceAnswers.Json(Scores), await response.Content.ReadAsByteArrayAsync(Ct));
         }
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.CanaryErrors == 4, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.CanaryErrors == 4, Ct);
         Assert.Equal(0, gateway.CountsOf()!.Compared);
     }
 
@@ -162,7 +194,7 @@ public sealed class MirrorTests
         }
 
         using var unpinned = await gateway.InferAsync(Request, Ct, requestId: "unpinned");
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 1, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 1, Ct);
 
         // Copies go out in order through one queue: the unpinned request's came, the pinned ones' never did.
         var copy = Assert.Single(Infers(canary));
@@ -182,7 +214,7 @@ public sealed class MirrorTests
             using var response = await gateway.InferAsync(Request, Ct, requestId: $"half-{i}");
         }
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 5, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf()?.Compared == 5, Ct);
         Assert.Equal(["half-0", "half-2", "half-4", "half-6", "half-8"], Infers(canary).Select(r => r.Headers["x-request-id"]).Order(StringComparer.Ordinal));
     }
 
@@ -199,7 +231,7 @@ public sealed class MirrorTests
         Assert.Equal(HttpStatusCode.OK, large.StatusCode);
         using var small = await gateway.InferAsync(Request, Ct, requestId: "small");
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.CountsOf() is { TooLarge: 1, Compared: 1 }, Ct);
+        await gateway.WaitUntilAsync(() => gateway.CountsOf() is { TooLarge: 1, Compared: 1 }, Ct);
         Assert.Equal("small", Assert.Single(Infers(canary)).Headers["x-request-id"]);
     }
 
@@ -209,14 +241,16 @@ public sealed class MirrorTests
         await using var stable = await HttpStandIn.StartAsync(Answers(InferenceAnswers.Json(Scores)), Ct);
         await using var canary = await HttpStandIn.StartAsync(Answers(InferenceAnswers.Json(Scores)), Ct);
         await using var gateway = await MirrorGateway.StartAsync(MirrorGateway.Table(1, stable.BaseAddress, canary.BaseAddress.ToString(), 0, 100), null, Ct);
-        using (await gateway.InferAsync(Request, Ct))
+        using (var first = await gateway.InferAsync(Request, Ct))
         {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal("stable", first.Headers.GetValues("x-model-variant").Single());
         }
 
-        await MirrorGateway.WaitUntilAsync(() => gateway.Reports.Any(r => r.Models.Any(m => m.Canary == "m-canary-1" && m.Compared == 1)), Ct);
+        await gateway.WaitUntilAsync(() => gateway.Reports.Any(r => r.Models.Any(m => m.Canary == "m-canary-1" && m.Compared == 1)), Ct);
 
         gateway.Publish(MirrorGateway.Table(2, stable.BaseAddress, canary.BaseAddress.ToString(), 0, 100, canarySet: "m-canary-2"));
-        await MirrorGateway.WaitUntilAsync(async () =>
+        await gateway.WaitUntilAsync(async () =>
         {
             using var response = await gateway.InferAsync(Request, Ct);
             return gateway.Reports.Any(r => r.Models.Any(m => m.Canary == "m-canary-2" && m.Compared >= 1));
@@ -226,10 +260,20 @@ public sealed class MirrorTests
         Assert.Equal("m-canary-2", Assert.Single(last.Models).Canary);
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>Holds each inference request, once the gateway's pipeline is done with it, until <paramref name="release"/> completes.</summary>
+    private sealed class HoldAfterInference(Task release) : IStartupFilter
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                await inner(context);
+                if (context.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true)
+                {
+                    await release.WaitAsync(TimeSpan.FromSeconds(60));
+                }
+            });
+            next(app);
+        };
     }
 }
