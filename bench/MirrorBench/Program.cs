@@ -58,6 +58,7 @@ await RunAsync(client, body, rate, 5); // warm-up: JIT, connection pools
 
 var results = new Dictionary<int, List<double>> { [0] = [], [100] = [] };
 var busy = new Dictionary<int, List<double>> { [0] = [], [100] = [] };
+var gatewayCpu = new Dictionary<int, double> { [0] = 0, [100] = 0 };
 var failures = new Dictionary<int, int> { [0] = 0, [100] = 0 };
 for (var round = 0; round < rounds; round++)
 {
@@ -66,8 +67,10 @@ for (var round = 0; round < rounds; round++)
         (await api.PutAsJsonAsync("/v1/deployments/bench/traffic", new { canary = 0, mirror })).EnsureSuccessStatusCode();
         await WaitForGatewayAsync(api, gateway.BaseAddress, mirror);
         var cpuBefore = CpuTimes();
+        var gatewayBefore = ProcessCpuSeconds(gateway.ProcessId);
         var (latencies, failed) = await RunAsync(client, body, rate, seconds);
         var cpuAfter = CpuTimes();
+        gatewayCpu[mirror] += ProcessCpuSeconds(gateway.ProcessId) - gatewayBefore;
         results[mirror].AddRange(latencies);
         failures[mirror] += failed;
         busy[mirror].Add(100.0 * (1 - ((double)(cpuAfter.Idle - cpuBefore.Idle) / (cpuAfter.Total - cpuBefore.Total))));
@@ -77,13 +80,13 @@ for (var round = 0; round < rounds; round++)
 
 var comparison = await api.GetFromJsonAsync<JsonObject>("/v1/deployments/bench/comparison");
 Console.WriteLine($"{Environment.ProcessorCount} cores, {rate} requests/s open loop, {rounds} x {seconds} s per setting, alternating");
-Console.WriteLine("| mirror | requests | failed | p50 ms | p99 ms | cores busy |");
-Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
+Console.WriteLine("| mirror | requests | failed | p50 ms | p99 ms | cores busy | gateway CPU µs/req |");
+Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
 foreach (var mirror in new[] { 0, 100 })
 {
     var all = results[mirror];
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {mirror} | {all.Count} | {failures[mirror]} | {Percentile(all, 50):F3} | {Percentile(all, 99):F3} | {busy[mirror].Average():F0}% |"));
+        $"| {mirror} | {all.Count} | {failures[mirror]} | {Percentile(all, 50):F3} | {Percentile(all, 99):F3} | {busy[mirror].Average():F0}% | {gatewayCpu[mirror] * 1e6 / all.Count:F0} |"));
 }
 
 var added = (Percentile(results[100], 50) / Percentile(results[0], 50)) - 1;
@@ -139,6 +142,14 @@ static (long Total, long Idle) CpuTimes()
 {
     var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
     return (fields.Sum(), fields[3] + fields[4]);
+}
+
+// User plus system CPU seconds of one process so far, from /proc/{pid}/stat (clock ticks of 1/100 s).
+static double ProcessCpuSeconds(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
 static async Task WaitForGatewayAsync(HttpClient api, Uri gateway, int mirror)
