@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using ModelPlatform.Contracts;
 using ModelPlatform.Gateway.Hosting;
 using ModelPlatform.Gateway.Mirroring;
+using ModelPlatform.ServiceDefaults;
 
 namespace ModelPlatform.Gateway.Tests.Mirroring;
 
@@ -88,6 +89,7 @@ internal sealed class MirrorGateway : IAsyncDisposable
 
         builder.AddGateway();
         var app = builder.Build();
+        app.MapDefaultEndpoints();
         app.MapGateway();
         gateway = new MirrorGateway(app, deployer, table);
         await app.StartAsync(cancellationToken);
