@@ -11,6 +11,7 @@ namespace ModelPlatform.ServiceDefaults.Tests;
 /// ASP.NET Core's request metrics: exported by every service by default (the deployer and the model
 /// servers rely on them), left out by one that measures each request itself (the gateway).
 /// </summary>
+[Collection(nameof(ProbeTracingTests))]
 public sealed class AspNetCoreMetricsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
