@@ -19,7 +19,7 @@ using ModelPlatform.Testing;
 //   GATEWAY_ROWS="name:K=V;K=V|name:K=V"  more gateway rows, each its own gateway with these settings
 //                           on top (a feature switched on or off); {stable} and {canary} in a value
 //                           become the replicas' addresses (a mirror target, for instance)
-//   GATEWAY_DEFAULT_ROWS=0  leaves out the built-in "OpenTelemetry off" row
+//   GATEWAY_DEFAULT_ROWS=0  leaves out the built-in "OpenTelemetry off" and "ASP.NET Core's meters on" rows
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 var connections = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
 var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
@@ -87,8 +87,9 @@ Dictionary<string, string> Probed(string name, IEnumerable<KeyValuePair<string, 
 var rows = new List<(string Name, IReadOnlyList<KeyValuePair<string, string>> Settings)> { ("gateway (defaults)", []) };
 if (Environment.GetEnvironmentVariable("GATEWAY_DEFAULT_ROWS") != "0")
 {
-    // Metrics are on by default (ASP.NET Core's, YARP's, the gateway's, for Prometheus and the dashboard).
+    // The gateway's own metrics are on by default (for Prometheus and the dashboard); ASP.NET Core's are off unless configured.
     rows.Add(("gateway, OpenTelemetry off", [KeyValuePair.Create("OTEL_SDK_DISABLED", "true")]));
+    rows.Add(("gateway, ASP.NET Core's meters on", [KeyValuePair.Create("Gateway__Telemetry__Meters__0", "Microsoft.AspNetCore.*")]));
 }
 
 foreach (var row in (Environment.GetEnvironmentVariable("GATEWAY_ROWS") ?? string.Empty).Split('|', StringSplitOptions.RemoveEmptyEntries))

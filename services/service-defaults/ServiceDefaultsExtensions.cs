@@ -34,13 +34,16 @@ public static class ServiceDefaultsExtensions
     /// Adds telemetry, health checks and problem details. <paramref name="meters"/> and
     /// <paramref name="activitySources"/> name the service's own instruments;
     /// <paramref name="httpClientMetrics"/> false leaves out <c>System.Net.Http</c>'s per-request
-    /// client metrics, for a service whose own instruments already measure every outgoing call.
+    /// client metrics, for a service whose own instruments already measure every outgoing call;
+    /// <paramref name="aspNetCoreMetrics"/> false leaves out ASP.NET Core's (hosting, Kestrel, routing),
+    /// for one whose own instruments already measure every request it serves.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(
         this TBuilder builder,
         IEnumerable<string>? meters = null,
         IEnumerable<string>? activitySources = null,
-        bool httpClientMetrics = true)
+        bool httpClientMetrics = true,
+        bool aspNetCoreMetrics = true)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -66,7 +69,12 @@ public static class ServiceDefaultsExtensions
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter(meterNames).AddPrometheusExporter();
+                metrics.AddRuntimeInstrumentation().AddMeter(meterNames).AddPrometheusExporter();
+                if (aspNetCoreMetrics)
+                {
+                    metrics.AddAspNetCoreInstrumentation();
+                }
+
                 if (httpClientMetrics)
                 {
                     metrics.AddHttpClientInstrumentation();

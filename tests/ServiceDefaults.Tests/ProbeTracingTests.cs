@@ -11,8 +11,10 @@ namespace ModelPlatform.ServiceDefaults.Tests;
 
 /// <summary>
 /// Health probes (every replica, every few seconds) stay out of the traces, on the probed side and
-/// on the probing side; a request to a model is traced on both.
+/// on the probing side; a request to a model is traced on both. Its listener hears every request
+/// in the process, so the other classes that serve requests run in its collection, not beside it.
 /// </summary>
+[Collection(nameof(ProbeTracingTests))]
 public sealed class ProbeTracingTests : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(string Source, bool Recorded)> _stopped = new();

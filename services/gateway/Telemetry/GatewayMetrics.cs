@@ -19,7 +19,6 @@ internal sealed class GatewayMetrics
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
-    private readonly UpDownCounter<long> _inFlight;
 
     public GatewayMetrics(IMeterFactory meters, VariantCounters counters)
     {
@@ -29,7 +28,8 @@ internal sealed class GatewayMetrics
         _duration = meter.CreateHistogram(
             "gateway.request.duration", "s", "Time from request to response through the gateway.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GatewayMetricNames.LatencyBucketsSeconds });
-        _inFlight = meter.CreateUpDownCounter<long>("gateway.requests.in_flight", "{request}", "Requests forwarded to a variant and not yet answered.");
+        // Observed from the running totals when exported, rather than recorded twice per request.
+        meter.CreateObservableUpDownCounter("gateway.requests.in_flight", counters.InFlightNow, "{request}", "Requests forwarded to a variant and not yet answered.");
     }
 
     /// <summary>The running totals the deployer is told.</summary>
@@ -51,9 +51,5 @@ internal sealed class GatewayMetrics
     }
 
     /// <summary>A request was forwarded to a replica of <paramref name="variant"/> (+1) or came back from it (-1).</summary>
-    public void InFlight(string model, string variant, long delta)
-    {
-        _inFlight.Add(delta, new KeyValuePair<string, object?>(GatewayMetricNames.ModelLabel, model), new KeyValuePair<string, object?>(GatewayMetricNames.VariantLabel, variant));
-        Counters.AddInFlight(model, variant, delta);
-    }
+    public void InFlight(string model, string variant, long delta) => Counters.AddInFlight(model, variant, delta);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using ModelPlatform.Contracts;
 
 namespace ModelPlatform.Gateway.Telemetry;
@@ -30,6 +31,12 @@ internal sealed class VariantCounters
     }
 
     public void AddInFlight(string model, string variant, long delta) => Interlocked.Add(ref CellOf(model, variant).InFlight, delta);
+
+    /// <summary>Every variant's requests in flight now, as <c>gateway.requests.in_flight</c> exports them.</summary>
+    public IEnumerable<Measurement<long>> InFlightNow() => _cells.Select(static pair => new Measurement<long>(
+        Interlocked.Read(ref pair.Value.InFlight),
+        new KeyValuePair<string, object?>(GatewayMetricNames.ModelLabel, pair.Key.Model),
+        new KeyValuePair<string, object?>(GatewayMetricNames.VariantLabel, pair.Key.Variant)));
 
     /// <summary>Every variant's totals now.</summary>
     public IReadOnlyList<VariantCounts> Snapshot() => [.. _cells.Select(static pair => pair.Value.Read(pair.Key.Model, pair.Key.Variant))];

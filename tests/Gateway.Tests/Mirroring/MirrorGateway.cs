@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using ModelPlatform.Contracts;
 using ModelPlatform.Gateway.Hosting;
 using ModelPlatform.Gateway.Mirroring;
+using ModelPlatform.ServiceDefaults;
 
 namespace ModelPlatform.Gateway.Tests.Mirroring;
 
@@ -96,6 +97,7 @@ internal sealed class MirrorGateway : IAsyncDisposable
         builder.AddGateway();
         services?.Invoke(builder.Services);
         var app = builder.Build();
+        app.MapDefaultEndpoints();
         app.MapGateway();
         gateway = new MirrorGateway(app, deployer, logs, table);
         await app.StartAsync(cancellationToken);
