@@ -10,7 +10,7 @@ using ModelPlatform.Testing;
 // same model, same machine, same run. Usage: InferenceBench [seconds-per-run] [concurrency,...] [grpc]
 // With "grpc": REST binary and gRPC raw, straight to a replica and through the gateway, instead.
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 10;
-int[] levels = args.Length > 1 ? [.. args[1].Split(',').Select(int.Parse)] : [1, 4, 8];
+int[] levels = args.Length > 1 ? [.. args[1].Split(',').Select(int.Parse).Distinct()] : [1, 4, 8];
 var grpcMode = args.Length > 2 && args[2] == "grpc";
 var duration = TimeSpan.FromSeconds(seconds);
 var warmUp = TimeSpan.FromSeconds(Math.Min(3, seconds / 2));
