@@ -79,6 +79,8 @@ await RunMpAsync("delete", "warmup");
 
 var total = new List<double>();
 var phases = new Dictionary<string, List<double>> { ["upload"] = [], ["ready"] = [], ["served"] = [], ["mp exited"] = [] };
+// The deployer's own account of the same deploy (status.variants.stable.phases): each phase's seconds since the one before.
+var deployerPhases = new Dictionary<string, List<double>> { ["replicaStarted"] = [], ["ready"] = [], ["routed"] = [] };
 for (var i = 0; i < rounds; i++)
 {
     var name = $"resnet-{i}";
@@ -90,6 +92,14 @@ for (var i = 0; i < rounds; i++)
     foreach (var phase in new[] { "upload", "ready", "served" })
     {
         phases[phase].Add(result["seconds"]![phase]!.GetValue<double>() * 1000);
+    }
+
+    foreach (var phase in result["deployment"]!["status"]!["variants"]!["stable"]!["phases"]!.AsArray())
+    {
+        if (deployerPhases.TryGetValue(phase!["phase"]!.GetValue<string>(), out var list))
+        {
+            list.Add(phase["seconds"]!.GetValue<double>() * 1000);
+        }
     }
 
     await RunMpAsync("delete", name);
@@ -104,6 +114,9 @@ Row("mp: deployment Ready (revision applied, replica ready)", phases["ready"]);
 Row("mp: the gateway serves it (GET /v2/models/{name} 200)", phases["served"]);
 Row("mp deploy exited (process start to exit)", phases["mp exited"]);
 Row("upload to first prediction (mp deploy, then POST infer through the gateway)", total);
+Row("deployer: model stored to replica process started (revision, workflow, launch)", deployerPhases["replicaStarted"]);
+Row("deployer: replica started to ready (the server's start and model load, probed)", deployerPhases["ready"]);
+Row("deployer: ready to routed (route table published)", deployerPhases["routed"]);
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Upload to first prediction over the hand-started floor: {Percentile(total, 50) - Percentile(floor, 50):F0} ms at p50; target: under 2000 ms in all"));

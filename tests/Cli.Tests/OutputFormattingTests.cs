@@ -174,4 +174,13 @@ public sealed class OutputFormattingTests
         Assert.True(human.ConsoleCreated);
         Assert.Contains("a renderable", text.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_gateway_is_asked_again_soon_after_a_miss_and_then_less_often_up_to_the_poll_interval()
+    {
+        var delays = PollDelays.UpTo(TimeSpan.FromMilliseconds(100)).Take(7).Select(delay => delay.TotalMilliseconds);
+
+        Assert.Equal([10, 20, 40, 80, 100, 100, 100], delays);
+        Assert.Equal([5, 5], PollDelays.UpTo(TimeSpan.FromMilliseconds(5)).Take(2).Select(delay => delay.TotalMilliseconds));
+    }
 }
