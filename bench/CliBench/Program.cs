@@ -9,7 +9,7 @@ using ModelPlatform.Testing;
 // its own) against a deployer and a gateway on this machine, then the first inference through the
 // gateway with the sample body mp wrote; the phases are mp's own timings (--output json). Next to
 // it, in the same run, the floor: the reference server started by hand on the same file until its
-// first prediction. Usage: CliBench [rounds]
+// first prediction. The deployer's phases come from the deployment's status in mp's output. Usage: CliBench [rounds]
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var root = Directory.CreateTempSubdirectory("modelplatform-clibench-").FullName;
 var models = Directory.CreateDirectory(Path.Combine(root, "user")).FullName;
@@ -106,7 +106,7 @@ for (var i = 0; i < rounds; i++)
 }
 
 Console.WriteLine();
-Console.WriteLine("| measure (ms since mp started, except the floor) | p50 ms | p99 ms | n |");
+Console.WriteLine("| measure (ms since mp started, except the floor and the deployer's phases) | p50 ms | p99 ms | n |");
 Console.WriteLine("|---|---:|---:|---:|");
 Row("floor: reference server started by hand until its first prediction (ResNet18)", floor);
 Row("mp: upload done (the file stored, its digest and inputs read)", phases["upload"]);
