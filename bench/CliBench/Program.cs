@@ -9,7 +9,7 @@ using ModelPlatform.Testing;
 // its own) against a deployer and a gateway on this machine, then the first inference through the
 // gateway with the sample body mp wrote; the phases are mp's own timings (--output json). Next to
 // it, in the same run, the floor: the reference server started by hand on the same file until its
-// first prediction. Usage: CliBench [rounds]
+// first prediction. The deployer's phases come from the deployment's status in mp's output. Usage: CliBench [rounds]
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var root = Directory.CreateTempSubdirectory("modelplatform-clibench-").FullName;
 var models = Directory.CreateDirectory(Path.Combine(root, "user")).FullName;
@@ -79,6 +79,8 @@ await RunMpAsync("delete", "warmup");
 
 var total = new List<double>();
 var phases = new Dictionary<string, List<double>> { ["upload"] = [], ["ready"] = [], ["served"] = [], ["mp exited"] = [] };
+// The deployer's own account of the same deploy (status.variants.stable.phases): each phase's seconds since the one before.
+var deployerPhases = new Dictionary<string, List<double>> { ["replicaStarted"] = [], ["ready"] = [], ["routed"] = [] };
 for (var i = 0; i < rounds; i++)
 {
     var name = $"resnet-{i}";
@@ -92,11 +94,19 @@ for (var i = 0; i < rounds; i++)
         phases[phase].Add(result["seconds"]![phase]!.GetValue<double>() * 1000);
     }
 
+    foreach (var phase in result["deployment"]!["status"]!["variants"]!["stable"]!["phases"]!.AsArray())
+    {
+        if (deployerPhases.TryGetValue(phase!["phase"]!.GetValue<string>(), out var list))
+        {
+            list.Add(phase["seconds"]!.GetValue<double>() * 1000);
+        }
+    }
+
     await RunMpAsync("delete", name);
 }
 
 Console.WriteLine();
-Console.WriteLine("| measure (ms since mp started, except the floor) | p50 ms | p99 ms | n |");
+Console.WriteLine("| measure (ms since mp started, except the floor and the deployer's phases) | p50 ms | p99 ms | n |");
 Console.WriteLine("|---|---:|---:|---:|");
 Row("floor: reference server started by hand until its first prediction (ResNet18)", floor);
 Row("mp: upload done (the file stored, its digest and inputs read)", phases["upload"]);
@@ -104,6 +114,9 @@ Row("mp: deployment Ready (revision applied, replica ready)", phases["ready"]);
 Row("mp: the gateway serves it (GET /v2/models/{name} 200)", phases["served"]);
 Row("mp deploy exited (process start to exit)", phases["mp exited"]);
 Row("upload to first prediction (mp deploy, then POST infer through the gateway)", total);
+Row("deployer: model stored to replica process started (revision, workflow, launch)", deployerPhases["replicaStarted"]);
+Row("deployer: replica started to ready (the server's start and model load, probed)", deployerPhases["ready"]);
+Row("deployer: ready to routed (route table published)", deployerPhases["routed"]);
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Upload to first prediction over the hand-started floor: {Percentile(total, 50) - Percentile(floor, 50):F0} ms at p50; target: under 2000 ms in all"));

@@ -31,16 +31,18 @@ public sealed class OutputFormattingTests
     }
 
     [Fact]
-    public void A_small_sample_goes_inline_into_the_curl_and_a_large_one_into_a_file()
+    public void A_small_sample_goes_inline_into_the_curl_and_a_large_one_only_into_a_file()
     {
         var folder = Directory.CreateTempSubdirectory("mp-sample-").FullName;
         var small = StoredModelView.From(JsonNode.Parse("""{"name":"addmul","size":1,"uri":"models:/addmul","inputs":[{"name":"a","datatype":"FP32","shape":[-1,3]}],"outputs":[]}""")!);
         var large = StoredModelView.From(JsonNode.Parse("""{"name":"resnet","size":1,"uri":"models:/resnet","inputs":[{"name":"x","datatype":"FP32","shape":[1,3,224,224]}],"outputs":[]}""")!);
 
-        var (_, inline, noFile) = new ServedModel("addmul", null, new Uri("http://127.0.0.1:5000/"), small).WriteSample(folder);
-        var (_, fromFile, file) = new ServedModel("resnet", "canary", new Uri("http://127.0.0.1:5000/"), large).WriteSample(folder);
+        var (inlineBody, inline, noFile) = new ServedModel("addmul", null, new Uri("http://127.0.0.1:5000/"), small).WriteSample(folder);
+        var (fileBody, fromFile, file) = new ServedModel("resnet", "canary", new Uri("http://127.0.0.1:5000/"), large).WriteSample(folder);
 
         Assert.Null(noFile);
+        Assert.NotNull(inlineBody);
+        Assert.Null(fileBody);
         Assert.Equal("""curl -s -X POST 'http://127.0.0.1:5000/v2/models/addmul/infer' -H 'Content-Type: application/json' -d '{"inputs":[{"name":"a","datatype":"FP32","shape":[1,3],"data":[0,0,0]}]}'""", inline);
         Assert.Equal("resnet-request.json", file);
         Assert.Equal("""curl -s -X POST 'http://127.0.0.1:5000/v2/models/resnet/infer' -H 'x-model-variant: canary' -H 'Content-Type: application/json' -d '@resnet-request.json'""", fromFile);
@@ -153,5 +155,32 @@ public sealed class OutputFormattingTests
         Assert.Equal("3", StoredModelView.From(JsonNode.Parse("""{"name":"m","version":3,"size":1,"uri":"u"}""")!).VersionText);
         Assert.Equal("v3", StoredModelView.From(JsonNode.Parse("""{"name":"m","version":"v3","size":1,"uri":"u"}""")!).VersionText);
         Assert.Equal(JsonValueKind.Array, TensorView.ListFrom(JsonNode.Parse("""[{"name":"a","datatype":"FP32","shape":[-1]}]"""))[0].Shape.ValueKind);
+    }
+
+    [Fact]
+    public void Lines_and_json_print_without_building_a_terminal_console_and_a_table_builds_it()
+    {
+        using var text = new StringWriter();
+        var json = new CliOutput(new CliEnvironment(text, new StringWriter(), _ => null, "/", false), OutputFormat.Json);
+        var human = new CliOutput(new CliEnvironment(text, new StringWriter(), _ => null, "/", false), OutputFormat.Human);
+
+        json.Json(new JsonObject { ["ok"] = true });
+        json.Write(new Spectre.Console.Text("ignored in JSON output"));
+        human.Line("a plain line");
+
+        Assert.False(json.ConsoleCreated);
+        Assert.False(human.ConsoleCreated);
+        human.Write(new Spectre.Console.Text("a renderable"));
+        Assert.True(human.ConsoleCreated);
+        Assert.Contains("a renderable", text.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_gateway_is_asked_again_soon_after_a_miss_and_then_less_often_up_to_the_poll_interval()
+    {
+        var delays = PollDelays.UpTo(TimeSpan.FromMilliseconds(100)).Take(7).Select(delay => delay.TotalMilliseconds);
+
+        Assert.Equal([10, 20, 40, 80, 100, 100, 100], delays);
+        Assert.Equal([5, 5], PollDelays.UpTo(TimeSpan.FromMilliseconds(5)).Take(2).Select(delay => delay.TotalMilliseconds));
     }
 }

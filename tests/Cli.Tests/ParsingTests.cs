@@ -14,6 +14,8 @@ public sealed class ParsingTests
     [InlineData("traffic fraud many", "percent must be 0 to 100, not 'many'")]
     [InlineData("delete fraud --timeout 0", "--timeout must be a whole number of at least 1")]
     [InlineData("deploy model.onnx --env NOEQUALS", "--env takes KEY=VALUE")]
+    [InlineData("deploy model.onnx --interval 0", "--interval must be 0.01 to 60 seconds, not '0'")]
+    [InlineData("deploy model.onnx --interval soon", "--interval must be 0.01 to 60 seconds, not 'soon'")]
     [InlineData("list --output xml", "--output is human or json")]
     [InlineData("logs fraud --variant blue", "blue")]
     [InlineData("status", "Required argument missing")]

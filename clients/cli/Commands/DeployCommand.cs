@@ -17,7 +17,11 @@ namespace ModelPlatform.Cli.Commands;
 /// </summary>
 internal static class DeployCommand
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// Between polls of the deployer while the revision is applied (--interval): each poll is one
+    /// request under the token's rate limit, so a few deploys at once stay well inside it.
+    /// </summary>
+    public const double DefaultPollSeconds = 0.1;
 
     public static Command Create(CommandRunner runner)
     {
@@ -41,10 +45,11 @@ internal static class DeployCommand
         var canary = new Option<bool>("--canary") { Description = "Add the model as the canary of an existing deployment (it starts with no traffic)" };
         var rollout = new Option<bool>("--rollout") { Description = "Ask the deployer to roll the change out progressively (sends \"rollout\": {})" };
         var timeout = WaitOptions.Timeout(300);
+        var interval = WaitOptions.Interval(DefaultPollSeconds);
 
         var command = new Command("deploy", "Upload a model file, deploy it, wait until it serves, and print its URL and a sample request")
         {
-            file, name, replicas, cpu, memory, gpu, env, canary, rollout, timeout,
+            file, name, replicas, cpu, memory, gpu, env, canary, rollout, timeout, interval,
         };
         runner.SetAction(command, async (parse, session, cancellationToken) =>
         {
@@ -58,14 +63,14 @@ internal static class DeployCommand
                 parse.GetValue(name) ?? DeploymentNames.FromFileName(model.Name),
                 parse.GetValue(replicas), parse.GetValue(cpu), parse.GetValue(memory), parse.GetValue(gpu),
                 parse.GetValue(env) ?? [], parse.GetValue(canary), parse.GetValue(rollout),
-                TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                TimeSpan.FromSeconds(parse.GetValue(timeout)), TimeSpan.FromSeconds(parse.GetValue(interval)));
             return await RunAsync(session, model, options, cancellationToken);
         });
         return command;
     }
 
     private sealed record DeployOptions(
-        string Name, int? Replicas, string? Cpu, string? Memory, int? Gpu, string[] Env, bool Canary, bool Rollout, TimeSpan Timeout)
+        string Name, int? Replicas, string? Cpu, string? Memory, int? Gpu, string[] Env, bool Canary, bool Rollout, TimeSpan Timeout, TimeSpan PollInterval)
     {
         public string Variant => Canary ? "canary" : "stable";
     }
@@ -90,7 +95,7 @@ internal static class DeployCommand
             : await CreateAsync(session, options.Name, request.Body, cancellationToken);
         var revision = DeploymentView.From(accepted).Status.Revision;
 
-        var ready = await new DeploymentWaiter(session.Deployer, PollInterval).WaitForRevisionAsync(
+        var ready = await new DeploymentWaiter(session.Deployer, options.PollInterval).WaitForRevisionAsync(
             options.Name, revision, options.Timeout, view => output.Line(PhaseLine.Format(view, clock.Elapsed)), cancellationToken);
         var applied = clock.Elapsed;
 
@@ -235,6 +240,7 @@ internal static class DeployCommand
     private static async Task WaitUntilServedAsync(GatewayClient gateway, DeployOptions options, Stopwatch clock, CancellationToken cancellationToken)
     {
         var deadline = clock.Elapsed + options.Timeout;
+        using var delays = PollDelays.UpTo(options.PollInterval).GetEnumerator();
         while (!await gateway.ServesAsync(options.Name, options.Canary ? "canary" : null, cancellationToken))
         {
             if (clock.Elapsed > deadline)
@@ -244,7 +250,8 @@ internal static class DeployCommand
                     $"Is --gateway the gateway that follows this deployer? `curl {gateway.Address}readyz` shows the route table version it has.");
             }
 
-            await Task.Delay(PollInterval, cancellationToken);
+            delays.MoveNext();
+            await Task.Delay(delays.Current, cancellationToken);
         }
     }
 

@@ -19,6 +19,25 @@ internal static class WaitOptions
         return option;
     }
 
+    /// <summary>Seconds between a waiting command's polls of the deployer.</summary>
+    public static Option<double> Interval(double seconds) => new("--interval")
+    {
+        Description = string.Create(CultureInfo.InvariantCulture, $"Seconds between polls of the deployer while waiting (default {seconds})"),
+        DefaultValueFactory = _ => seconds,
+        HelpName = "seconds",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0.01 and <= 60)
+            {
+                return value;
+            }
+
+            result.AddError($"--interval must be 0.01 to 60 seconds, not '{text}'.");
+            return seconds;
+        },
+    };
+
     /// <summary>A whole number within bounds, or a parse error that names the argument and its range.</summary>
     public static int WholeNumber(ArgumentResult result, string name, int min, int max)
     {

@@ -77,7 +77,7 @@ internal sealed class DeployerClient(HttpClient http, ConnectionSettings connect
     /// </summary>
     public async Task<JsonObject> UploadAsync(string name, FileInfo file, IProgress<long> progress, CancellationToken cancellationToken)
     {
-        var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         using var content = new ProgressStreamContent(stream, stream.Length, progress);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         // Expect: 100-continue lets the store refuse a file by its headers (413 beyond its size limit)

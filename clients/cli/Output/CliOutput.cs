@@ -20,24 +20,17 @@ internal sealed class CliOutput
 
     private readonly TextWriter _out;
 
+    // Made on first use: commands that print only lines or JSON (deploy in a script, every
+    // --output json) need no terminal detection, and building it is a good part of a start.
+    private readonly Lazy<IAnsiConsole> _console;
+
     public CliOutput(CliEnvironment environment, OutputFormat format)
     {
         _out = environment.Out;
         Error = environment.Error;
         Format = format;
         Interactive = environment.Interactive && format == OutputFormat.Human;
-        Console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(environment.Out),
-            Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
-        });
-        if (!Interactive)
-        {
-            // Not a terminal: no width to fit, and a wrapped table row is harder to grep.
-            Console.Profile.Width = 200;
-        }
+        _console = new Lazy<IAnsiConsole>(() => CreateConsole(environment.Out, Interactive), LazyThreadSafetyMode.None);
     }
 
     public OutputFormat Format { get; }
@@ -47,7 +40,10 @@ internal sealed class CliOutput
     /// <summary>True when stdout is a terminal and the output is for people: progress bars and colour.</summary>
     public bool Interactive { get; }
 
-    public IAnsiConsole Console { get; }
+    public IAnsiConsole Console => _console.Value;
+
+    /// <summary>Whether anything made the Spectre console (tests: plain lines and JSON do not).</summary>
+    internal bool ConsoleCreated => _console.IsValueCreated;
 
     public TextWriter Error { get; }
 
@@ -85,5 +81,23 @@ internal sealed class CliOutput
         {
             _out.WriteLine(document?.ToJsonString(Compact) ?? "null");
         }
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter output, bool interactive)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        if (!interactive)
+        {
+            // Not a terminal: no width to fit, and a wrapped table row is harder to grep.
+            console.Profile.Width = 200;
+        }
+
+        return console;
     }
 }

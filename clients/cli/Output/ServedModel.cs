@@ -28,7 +28,8 @@ internal sealed class ServedModel(string name, string? variant, Uri gateway, Sto
         var file = Path.Combine(directory, $"{name}-request.json");
         File.WriteAllText(file, body);
         var relative = Path.GetRelativePath(directory, file);
-        return (body, CurlCommand.Infer(InferUrl, null, relative, variant), relative);
+        // Not returned: --output json would otherwise print (and parse again) hundreds of thousands of values the file holds.
+        return (null, CurlCommand.Infer(InferUrl, null, relative, variant), relative);
     }
 
     public void PrintSignature(CliOutput output)

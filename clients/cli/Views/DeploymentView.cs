@@ -14,10 +14,8 @@ internal sealed record DeploymentView(
     TrafficView? Traffic,
     StatusView Status)
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
-
     public static DeploymentView From(JsonNode node) =>
-        node.Deserialize<DeploymentView>(Options) ?? throw new CliFailure(ExitCodes.Unexpected, "The deployer's answer is not a deployment.", node.ToJsonString());
+        node.Deserialize(ViewJsonContext.Default.DeploymentView) ?? throw new CliFailure(ExitCodes.Unexpected, "The deployer's answer is not a deployment.", node.ToJsonString());
 
     public VariantStatusView? VariantStatus(string variant) => Status.Variants?.GetValueOrDefault(variant);
 

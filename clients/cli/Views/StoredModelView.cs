@@ -15,10 +15,8 @@ internal sealed record StoredModelView(
     List<TensorView>? Outputs,
     DateTimeOffset? CreatedAt)
 {
-    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
-
     public static StoredModelView From(JsonNode node) =>
-        node.Deserialize<StoredModelView>(JsonOptions) ?? throw new CliFailure(ExitCodes.Unexpected, "The deployer's answer is not a stored model.", node.ToJsonString());
+        node.Deserialize(ViewJsonContext.Default.StoredModelView) ?? throw new CliFailure(ExitCodes.Unexpected, "The deployer's answer is not a stored model.", node.ToJsonString());
 
     public string VersionText => Text(Version);
 
@@ -49,5 +47,5 @@ internal sealed record TensorView(string Name, string Datatype, JsonElement Shap
     public static string Describe(TensorView tensor) => string.Create(CultureInfo.InvariantCulture, $"{tensor.Name}  {tensor.Datatype}  {tensor.ShapeText}");
 
     public static List<TensorView> ListFrom(JsonNode? node) =>
-        node is JsonArray ? node.Deserialize<List<TensorView>>(StoredModelView.JsonOptions) ?? [] : [];
+        node is JsonArray ? node.Deserialize(ViewJsonContext.Default.ListTensorView) ?? [] : [];
 }

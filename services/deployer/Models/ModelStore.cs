@@ -33,7 +33,7 @@ internal sealed partial class ModelStore(
     /// </summary>
     public async Task<AddResult> AddAsync(string name, Stream body, CancellationToken cancellationToken)
     {
-        using var incoming = await files.ReceiveAsync(body, MaxModelSize, cancellationToken);
+        await using var incoming = await files.ReceiveAsync(body, MaxModelSize, cancellationToken);
         return await AddReceivedAsync(name, incoming, cancellationToken);
     }
 
@@ -43,6 +43,7 @@ internal sealed partial class ModelStore(
         ArgumentNullException.ThrowIfNull(incoming);
         ModelSignature? signature;
         string? error;
+        // Read while the file is still being flushed to disk; the commit below waits for the flush.
         await using (var stream = incoming.OpenRead())
         {
             OnnxHeader.TryRead(stream, out signature, out error);
@@ -56,7 +57,7 @@ internal sealed partial class ModelStore(
         await _files.WaitAsync(cancellationToken);
         try
         {
-            incoming.Commit();
+            await incoming.CommitAsync();
             var (version, created) = await catalog.AddAsync(
                 new ModelVersionDraft(name, incoming.Digest, incoming.Size, signature, time.GetUtcNow()), cancellationToken);
             LogStored(logger, version.Name, version.Version, version.Digest, version.Size, created);

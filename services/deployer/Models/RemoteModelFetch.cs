@@ -52,7 +52,7 @@ internal sealed partial class RemoteModelFetch(IHttpClientFactory clients, Model
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var incoming = await files.ReceiveAsync(body, options.Value.Models.MaxModelSize, timeout.Token);
+            await using var incoming = await files.ReceiveAsync(body, options.Value.Models.MaxModelSize, timeout.Token);
             if (incoming.Digest != digest)
             {
                 return (null, $"names {digest}, but the file at {source} has {incoming.Digest}; nothing was stored. Check the URI and the digest.");
