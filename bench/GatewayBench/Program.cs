@@ -68,7 +68,17 @@ var variant = new { model = new { format = "onnx", uri = model }, replicas = 1 }
     canary = new { model = new { format = "onnx", uri = new Uri(model).AbsoluteUri }, replicas = 1 },
     traffic = new { canary = 20 },
 })).EnsureSuccessStatusCode();
-var routes = await WaitForRoutesAsync(api);
+var routes = await WaitForRoutesAsync(api, "bench");
+// The same deployment again with every request stable serves copied to its canary: the row that shows
+// what mirroring costs in this bench (its own replicas, idle while the other rows run).
+(await api.PostAsJsonAsync("/v1/deployments", new
+{
+    name = "bench-mirrored",
+    stable = variant,
+    canary = new { model = new { format = "onnx", uri = new Uri(model).AbsoluteUri }, replicas = 1 },
+    traffic = new { canary = 20, mirror = 100 },
+})).EnsureSuccessStatusCode();
+await WaitForRoutesAsync(api, "bench-mirrored");
 var stable = routes.Variants.Single(v => v.Name == VariantNames.Stable).Endpoints.Single();
 var canary = routes.Variants.Single(v => v.Name == VariantNames.Canary).Endpoints.Single();
 
@@ -169,6 +179,12 @@ var targets = new List<(string Name, string Url, Func<IReadOnlyList<int>> Proxy)
     (Floor, $"http://127.0.0.1:{floorPort}{InferPath}", () => [floor.ProcessId]),
 };
 targets.AddRange(gateways.Select(g => (g.Name, new Uri(g.Process.BaseAddress, InferPath).ToString(), (Func<IReadOnlyList<int>>)(() => [g.Process.ProcessId]))));
+if (Environment.GetEnvironmentVariable("GATEWAY_DEFAULT_ROWS") != "0")
+{
+    // The gateway's CPU only: the canary's model runs for each copy are on the same two cores and cost throughput too.
+    var defaults = gateways[0].Process;
+    targets.Add(("gateway (defaults), mirror 100", new Uri(defaults.BaseAddress, "/v2/models/bench-mirrored/infer").ToString(), () => [defaults.ProcessId]));
+}
 
 Console.WriteLine($"{Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start; " +
     $"wrk 1 thread, {connections} connections, {seconds} s per target after a 3 s warm-up, {rounds} round(s), medians shown");
@@ -293,12 +309,12 @@ static IEnumerable<KeyValuePair<string, string>> Settings(string? text) =>
         .Select(pair => pair.Split('=', 2))
         .Select(parts => KeyValuePair.Create(parts[0].Trim(), parts.Length > 1 ? parts[1] : string.Empty));
 
-static async Task<ModelRoute> WaitForRoutesAsync(HttpClient api)
+static async Task<ModelRoute> WaitForRoutesAsync(HttpClient api, string model)
 {
     while (true)
     {
         var table = await api.GetFromJsonAsync<RouteTable>("/v1/routes");
-        var route = table?.Models.SingleOrDefault(m => m.Name == "bench");
+        var route = table?.Models.SingleOrDefault(m => m.Name == model);
         if (route is not null && route.Variants.Count == 2 && route.Variants.All(v => v.Endpoints.Count == 1))
         {
             return route;
