@@ -17,9 +17,10 @@ public sealed class RolloutOptions
 
     /// <summary>
     /// The least requests of each variant a step's window must hold before <c>latencyP99Ratio</c>
-    /// judges (default 100): over fewer, the 99th percentile is the slowest request, and one slow
-    /// first request of a fresh replica would roll a healthy canary back.
+    /// judges (default 500). The 99th percentile of n requests is decided by its n/100 slowest: over
+    /// 100 that is one request, and one pause or slow first request of a fresh replica rolled a healthy
+    /// canary back (bench/rollout, 101 canary requests); over 500 it takes five.
     /// </summary>
     [Range(1, 1_000_000)]
-    public long LatencyP99MinRequests { get; set; } = 100;
+    public long LatencyP99MinRequests { get; set; } = 500;
 }

@@ -15,7 +15,7 @@ public sealed class StepJudgementTests
     [Fact]
     public async Task Equal_variants_with_enough_traffic_pass_once_baked_and_bake_before()
     {
-        var window = Window(Variant(VariantNames.Canary, 100, latency: 0.010), Variant(VariantNames.Stable, 100, latency: 0.010));
+        var window = Window(Variant(VariantNames.Canary, 500, latency: 0.010), Variant(VariantNames.Stable, 500, latency: 0.010));
 
         Assert.Equal(StepVerdict.Passed, (await JudgeAsync(window, baked: true)).Verdict);
         var baking = await JudgeAsync(window, baked: false);
@@ -55,7 +55,7 @@ public sealed class StepJudgementTests
     [Fact]
     public async Task Errors_stable_has_too_do_not_fail_the_canary()
     {
-        var window = Window(Variant(VariantNames.Canary, 100, serverErrors: 10, clientErrors: 10), Variant(VariantNames.Stable, 100, serverErrors: 10, clientErrors: 10));
+        var window = Window(Variant(VariantNames.Canary, 500, serverErrors: 10, clientErrors: 10), Variant(VariantNames.Stable, 500, serverErrors: 10, clientErrors: 10));
 
         Assert.Equal(StepVerdict.Passed, (await JudgeAsync(window, baked: true)).Verdict);
     }
@@ -75,7 +75,7 @@ public sealed class StepJudgementTests
     [Fact]
     public async Task Latency_gates_divide_canary_by_stable_per_quantile()
     {
-        var window = Window(Variant(VariantNames.Canary, 100, latency: 0.040, p99: 0.100), Variant(VariantNames.Stable, 100, latency: 0.020, p99: 0.080));
+        var window = Window(Variant(VariantNames.Canary, 500, latency: 0.040, p99: 0.100), Variant(VariantNames.Stable, 500, latency: 0.020, p99: 0.080));
 
         var judgement = await JudgeAsync(window, baked: true);
 
@@ -89,7 +89,7 @@ public sealed class StepJudgementTests
     [Fact]
     public async Task Latencies_under_the_floor_count_as_the_floor_so_fast_variants_are_not_twice_as_slow()
     {
-        var window = Window(Variant(VariantNames.Canary, 100, latency: 0.002), Variant(VariantNames.Stable, 100, latency: 0.0008));
+        var window = Window(Variant(VariantNames.Canary, 500, latency: 0.002), Variant(VariantNames.Stable, 500, latency: 0.0008));
 
         var judgement = await JudgeAsync(window, baked: true);
 
@@ -113,14 +113,15 @@ public sealed class StepJudgementTests
     [Fact]
     public async Task The_p99_gate_waits_for_enough_requests_of_each_variant_so_one_slow_first_request_does_not_decide()
     {
-        var few = Window(Variant(VariantNames.Canary, 21, latency: 0.010, p99: 0.500), Variant(VariantNames.Stable, 400, latency: 0.010));
-        var enough = Window(Variant(VariantNames.Canary, 100, latency: 0.010, p99: 0.500), Variant(VariantNames.Stable, 400, latency: 0.010));
+        // 101 canary requests: the window in which bench/rollout saw a healthy canary's p99 decided by one slow request.
+        var few = Window(Variant(VariantNames.Canary, 101, latency: 0.010, p99: 0.500), Variant(VariantNames.Stable, 2000, latency: 0.010));
+        var enough = Window(Variant(VariantNames.Canary, 500, latency: 0.010, p99: 0.500), Variant(VariantNames.Stable, 2000, latency: 0.010));
 
         var waiting = await JudgeAsync(few, baked: true);
         var judged = await JudgeAsync(enough, baked: true);
 
         Assert.Equal(StepVerdict.NotEnoughTraffic, waiting.Verdict);
-        Assert.Contains("latencyP99Ratio needs 100 requests of each variant (canary 21, stable 400)", waiting.Reason, StringComparison.Ordinal);
+        Assert.Contains("latencyP99Ratio needs 500 requests of each variant (canary 101, stable 2000)", waiting.Reason, StringComparison.Ordinal);
         Assert.Equal(StepVerdict.Failed, judged.Verdict);
         Assert.Equal(50.0, judged.Gates.Single(g => g.Type == RolloutGateTypes.LatencyP99Ratio).Measured);
     }

@@ -33,7 +33,7 @@ internal sealed class LatencyRatioGate(string type, Func<LatencyQuantiles, doubl
 
     public static LatencyRatioGate P50() => new(RolloutGateTypes.LatencyP50Ratio, latency => latency.P50);
 
-    public static LatencyRatioGate P99(long minRequests = 100) => new(RolloutGateTypes.LatencyP99Ratio, latency => latency.P99, minRequests);
+    public static LatencyRatioGate P99(long minRequests = 500) => new(RolloutGateTypes.LatencyP99Ratio, latency => latency.P99, minRequests);
 
     public string Type => type;
 
