@@ -1,6 +1,6 @@
 using k8s;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using ModelPlatform.Deployer.Configuration;
 using ModelPlatform.Deployer.Provisioning;
 using ModelPlatform.Deployer.Provisioning.Kubernetes;
