@@ -279,12 +279,8 @@ async Task<double?> AllocatedAsync(IReadOnlyList<int> pids)
     return total;
 }
 
-// User plus system CPU seconds of these processes so far, from /proc (clock ticks of 1/100 s).
-static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(pid =>
-{
-    var fields = StatFields(pid);
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-});
+// User plus system CPU seconds of these processes so far.
+static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(ProcessStat.CpuSeconds);
 
 // nginx's workers, whose CPU is the proxy's as much as the master's.
 static IEnumerable<int> ChildrenOf(int parent) =>
@@ -292,15 +288,8 @@ static IEnumerable<int> ChildrenOf(int parent) =>
         .Select(Path.GetFileName)
         .Where(name => name!.All(char.IsAsciiDigit))
         .Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
-        .Where(pid => { try { return StatFields(pid)[1] == parent.ToString(CultureInfo.InvariantCulture); } catch (IOException) { return false; } })
+        .Where(pid => { try { return ProcessStat.ParentOf(pid) == parent; } catch (IOException) { return false; } })
         .ToList();
-
-// The fields of /proc/{pid}/stat after the command name, which may itself hold spaces: [0] is the state, [1] the parent.
-static string[] StatFields(int pid)
-{
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-}
 
 // Settings written as "Key=Value;Key=Value".
 static IEnumerable<KeyValuePair<string, string>> Settings(string? text) =>

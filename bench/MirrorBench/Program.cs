@@ -67,10 +67,10 @@ for (var round = 0; round < rounds; round++)
         (await api.PutAsJsonAsync("/v1/deployments/bench/traffic", new { canary = 0, mirror })).EnsureSuccessStatusCode();
         await WaitForGatewayAsync(api, gateway.BaseAddress, mirror);
         var cpuBefore = CpuTimes();
-        var gatewayBefore = ProcessCpuSeconds(gateway.ProcessId);
+        var gatewayBefore = ProcessStat.CpuSeconds(gateway.ProcessId);
         var (latencies, failed) = await RunAsync(client, body, rate, seconds);
         var cpuAfter = CpuTimes();
-        gatewayCpu[mirror] += ProcessCpuSeconds(gateway.ProcessId) - gatewayBefore;
+        gatewayCpu[mirror] += ProcessStat.CpuSeconds(gateway.ProcessId) - gatewayBefore;
         results[mirror].AddRange(latencies);
         failures[mirror] += failed;
         busy[mirror].Add(100.0 * (1 - ((double)(cpuAfter.Idle - cpuBefore.Idle) / (cpuAfter.Total - cpuBefore.Total))));
@@ -142,14 +142,6 @@ static (long Total, long Idle) CpuTimes()
 {
     var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
     return (fields.Sum(), fields[3] + fields[4]);
-}
-
-// User plus system CPU seconds of one process so far, from /proc/{pid}/stat (clock ticks of 1/100 s).
-static double ProcessCpuSeconds(int pid)
-{
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
 static async Task WaitForGatewayAsync(HttpClient api, Uri gateway, int mirror)
