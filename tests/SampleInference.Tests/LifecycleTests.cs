@@ -41,6 +41,17 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_local_model_is_prepared_while_the_host_starts()
+    {
+        var model = TestModels.WriteAddMul(_models);
+        await using var server = Start(model, "early");
+        await server.WaitUntilOkAsync("/v2/health/ready", TimeSpan.FromSeconds(60), Ct);
+
+        Assert.Contains("loaded from " + model + " on CPU in", server.Output, StringComparison.Ordinal);
+        Assert.Contains("(prepared while the host started); ready", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sigterm_stops_readiness_finishes_in_flight_requests_and_exits_cleanly()
     {
         var model = TestModels.WriteCountingLoop(_models);

@@ -23,6 +23,8 @@ internal static class InferenceServerExtensions
     public static WebApplicationBuilder AddInferenceServer(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddInMemoryCollection(ContractEnvironment.Read(Environment.GetEnvironmentVariable));
+        // First, so that the model's session is created while the rest of the host is built.
+        builder.Services.AddSingleton(ModelPreload.Start(builder.Configuration));
         builder.AddServiceDefaults(meters: [InferenceTelemetry.Name], activitySources: [InferenceTelemetry.Name]);
 
         var services = builder.Services;
@@ -68,7 +70,6 @@ internal static class InferenceServerExtensions
             compression.Providers.Add<DeflateCompressionProvider>();
         });
         services.AddSingleton<AnswerCompression>();
-        services.AddSingleton<SessionFactory>();
         services.AddSingleton<InferenceRunner>();
         services.AddSingleton<InferenceAdmission>();
         services.AddSingleton<InferenceStatistics>();

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using ModelPlatform.SampleInference.Configuration;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
@@ -6,64 +5,56 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace ModelPlatform.SampleInference.Runtime;
 
 /// <summary>
-/// Creates the ONNX Runtime session: CUDA when its libraries load (and the options allow it),
+/// Creates the ONNX Runtime session: CUDA when its libraries load (and the settings allow it),
 /// the CPU provider otherwise.
 /// </summary>
-internal sealed partial class SessionFactory(IOptions<InferenceServerOptions> options, ILogger<SessionFactory> logger)
+internal static class SessionFactory
 {
-    public LoadedModel Create(string path) => Create(path, options.Value);
-
-    private LoadedModel Create(string path, InferenceServerOptions settings)
+    public static (LoadedModel Model, string? CudaUnavailable, IReadOnlyList<string> SkippedOutputs) Create(SessionSettings settings)
     {
-        var (sessionOptions, provider) = CreateSessionOptions(settings);
+        var (sessionOptions, provider, cudaUnavailable) = CreateSessionOptions(settings);
+        InferenceSession session;
         using (sessionOptions)
         {
-            InferenceSession session;
             try
             {
-                session = new InferenceSession(path, sessionOptions);
+                session = new InferenceSession(settings.Path, sessionOptions);
             }
             catch (OnnxRuntimeException ex) when (provider == ExecutionProviders.Cuda && settings.ExecutionProvider == ExecutionProviderPreference.Auto)
             {
                 // The CUDA libraries loaded but the session could not be placed on the GPU.
-                LogCudaUnavailable(logger, ex.Message);
-                settings = new InferenceServerOptions { ExecutionProvider = ExecutionProviderPreference.Cpu, IntraOpThreads = settings.IntraOpThreads, InterOpThreads = settings.InterOpThreads, AllowSpinning = settings.AllowSpinning };
-                return Create(path, settings);
+                var (model, _, skippedOnCpu) = Create(settings with { ExecutionProvider = ExecutionProviderPreference.Cpu });
+                return (model, ex.Message, skippedOnCpu);
             }
+        }
 
-            try
-            {
-                var signature = ModelSignature.Read(session, out var skipped);
-                foreach (var output in skipped)
-                {
-                    LogSkippedOutput(logger, output);
-                }
-
-                return new LoadedModel(session, signature, provider, path);
-            }
-            catch
-            {
-                session.Dispose();
-                throw;
-            }
+        try
+        {
+            var signature = ModelSignature.Read(session, out var skipped);
+            return (new LoadedModel(session, signature, provider, settings.Path), cudaUnavailable, skipped);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
         }
     }
 
-    private (SessionOptions Options, string Provider) CreateSessionOptions(InferenceServerOptions settings)
+    private static (SessionOptions Options, string Provider, string? CudaUnavailable) CreateSessionOptions(SessionSettings settings)
     {
+        string? cudaUnavailable = null;
         if (settings.ExecutionProvider != ExecutionProviderPreference.Cpu)
         {
             var cudaOptions = NewSessionOptions(settings);
             try
             {
                 cudaOptions.AppendExecutionProvider_CUDA(settings.CudaDeviceId);
-                LogProvider(logger, ExecutionProviders.Cuda, settings.CudaDeviceId);
-                return (cudaOptions, ExecutionProviders.Cuda);
+                return (cudaOptions, ExecutionProviders.Cuda, null);
             }
             catch (OnnxRuntimeException ex) when (settings.ExecutionProvider == ExecutionProviderPreference.Auto)
             {
                 cudaOptions.Dispose();
-                LogCudaUnavailable(logger, ex.Message);
+                cudaUnavailable = ex.Message;
             }
             catch
             {
@@ -72,11 +63,10 @@ internal sealed partial class SessionFactory(IOptions<InferenceServerOptions> op
             }
         }
 
-        LogProvider(logger, ExecutionProviders.Cpu, 0);
-        return (NewSessionOptions(settings), ExecutionProviders.Cpu);
+        return (NewSessionOptions(settings), ExecutionProviders.Cpu, cudaUnavailable);
     }
 
-    private static SessionOptions NewSessionOptions(InferenceServerOptions settings)
+    private static SessionOptions NewSessionOptions(SessionSettings settings)
     {
         var options = new SessionOptions
         {
@@ -92,13 +82,4 @@ internal sealed partial class SessionFactory(IOptions<InferenceServerOptions> op
         options.AddSessionConfigEntry("session.inter_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
         return options;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Execution provider: {Provider} (device {DeviceId})")]
-    private static partial void LogProvider(ILogger logger, string provider, int deviceId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "CUDA execution provider unavailable, falling back to CPU: {Reason}")]
-    private static partial void LogCudaUnavailable(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Model output '{Output}' is not a tensor of a V2 datatype and is not served")]
-    private static partial void LogSkippedOutput(ILogger logger, string output);
 }
