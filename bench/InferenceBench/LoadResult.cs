@@ -1,7 +1,7 @@
 namespace ModelPlatform.Bench.Inference;
 
-/// <summary>What one load run measured.</summary>
-internal sealed record LoadResult(string Name, int Concurrency, int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs)
+/// <summary>What one load run measured; <paramref name="CpuMicrosPerRequest"/> is a watched process's CPU per request, when one was watched.</summary>
+internal sealed record LoadResult(string Name, int Concurrency, int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs, double? CpuMicrosPerRequest = null)
 {
     public double Throughput => Requests / Elapsed.TotalSeconds;
 

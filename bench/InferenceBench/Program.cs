@@ -40,13 +40,14 @@ if (grpcMode)
 {
     var compared = await GrpcComparison.RunAsync(levels, warmUp, duration, Input, shape, imageBytes, binaryHeader, binaryBody);
     Console.WriteLine();
-    Console.WriteLine("| path | concurrency | req/s | p50 ms | p99 ms | failed | throughput vs direct REST binary |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| path | concurrency | req/s | p50 ms | p99 ms | failed | throughput vs direct REST binary | gateway CPU µs/req |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var result in compared.OrderBy(r => r.Concurrency).ThenBy(r => r.Name, StringComparer.Ordinal))
     {
         var direct = compared.Single(r => r.Name == "direct REST binary" && r.Concurrency == result.Concurrency);
+        var cpu = result.CpuMicrosPerRequest is { } micros ? micros.ToString("F0", CultureInfo.InvariantCulture) : "-";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {result.Name} | {result.Concurrency} | {result.Throughput:F1} | {result.Percentile(50):F1} | {result.Percentile(99):F1} | {result.Failures} | {result.Throughput / direct.Throughput:P0} |"));
+            $"| {result.Name} | {result.Concurrency} | {result.Throughput:F1} | {result.Percentile(50):F1} | {result.Percentile(99):F1} | {result.Failures} | {result.Throughput / direct.Throughput:P0} | {cpu} |"));
     }
 
     return;
