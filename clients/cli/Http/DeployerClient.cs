@@ -22,6 +22,18 @@ internal sealed class DeployerClient(HttpClient http, ConnectionSettings connect
         return (answer.Object(), answer.ETag);
     }
 
+    /// <summary>The route table's version (<c>GET /v1/routes</c>): what a watch of it waits to pass.</summary>
+    public async Task<long> RouteTableVersionAsync(CancellationToken cancellationToken) =>
+        RouteTableVersion(await _api.SendAsync(HttpMethod.Get, "v1/routes", null, cancellationToken));
+
+    /// <summary>
+    /// The deployer's long-poll of its route table, the one gateways follow: answers once the version
+    /// passes <paramref name="after"/>, or unchanged when the deployer's watch timeout ends.
+    /// </summary>
+    public async Task<long> WatchRouteTableAsync(long after, CancellationToken cancellationToken) =>
+        RouteTableVersion(await _api.SendAsync(
+            HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"v1/routes?watch=true&after={after}"), null, cancellationToken, unbounded: true));
+
     /// <summary>The deployment, or null once the deployer answers 404 (deleted, or never made).</summary>
     public async Task<JsonObject?> FindAsync(string name, CancellationToken cancellationToken)
     {
@@ -87,4 +99,7 @@ internal sealed class DeployerClient(HttpClient http, ConnectionSettings connect
     }
 
     private static string Path(string name) => "v1/deployments/" + Uri.EscapeDataString(name);
+
+    private static long RouteTableVersion(ApiClient.Answer answer) =>
+        answer.Object()["version"]?.GetValue<long>() ?? throw new CliFailure(ExitCodes.Unexpected, "The deployer's route table has no version.", answer.Body);
 }

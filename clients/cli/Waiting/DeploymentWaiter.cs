@@ -7,7 +7,8 @@ namespace ModelPlatform.Cli.Waiting;
 
 /// <summary>
 /// Polls a deployment until a change is applied (its revision observed, phase Ready), it failed, it
-/// is gone, or time runs out; reports each new state (phase, ready replicas) as it sees it.
+/// is gone, or time runs out; reports each new state (phase, ready replicas) as it sees it. Between
+/// polls it waits the interval, or less when the route table changes (<see cref="RouteTableChanges"/>).
 /// </summary>
 internal sealed class DeploymentWaiter(DeployerClient deployer, TimeSpan pollInterval)
 {
@@ -15,6 +16,7 @@ internal sealed class DeploymentWaiter(DeployerClient deployer, TimeSpan pollInt
         string name, long revision, TimeSpan timeout, Action<DeploymentView>? onChange, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        using var changes = new RouteTableChanges(deployer);
         string? last = null;
         while (true)
         {
@@ -49,13 +51,14 @@ internal sealed class DeploymentWaiter(DeployerClient deployer, TimeSpan pollInt
                     $"It may still get there: `mp status {name} --watch` follows it. --timeout waits longer.");
             }
 
-            await Task.Delay(pollInterval, cancellationToken);
+            await changes.WaitAsync(pollInterval, cancellationToken);
         }
     }
 
     public async Task WaitForGoneAsync(string name, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        using var changes = new RouteTableChanges(deployer);
         while (await deployer.FindAsync(name, cancellationToken) is { } node)
         {
             if (clock.Elapsed > timeout)
@@ -64,7 +67,7 @@ internal sealed class DeploymentWaiter(DeployerClient deployer, TimeSpan pollInt
                     $"It is {PhaseLine.Describe(DeploymentView.From(node))}.", "A repeated `mp delete` retries a delete that stalled.");
             }
 
-            await Task.Delay(pollInterval, cancellationToken);
+            await changes.WaitAsync(pollInterval, cancellationToken);
         }
     }
 
