@@ -118,7 +118,7 @@ Console.WriteLine("|---|---:|---:|---:|");
 Row("floor: reference server started by hand until its first prediction (ResNet18)", floor);
 Row("mp: upload done (the file stored, its digest and inputs read)", phases["upload"]);
 Row("mp: deployment Ready (revision applied, replica ready)", phases["ready"]);
-Row("mp: the gateway serves it (GET /v2/models/{name} 200)", phases["served"]);
+Row("mp: the gateway serves it (GET /v2/models/{name}/ready 200)", phases["served"]);
 Row("mp deploy exited (process start to exit)", phases["mp exited"]);
 Row("upload to first prediction (mp deploy, then POST infer through the gateway)", total);
 Row("deployer: model stored to replica process started (revision, workflow, launch)", deployerPhases["replicaStarted"]);
