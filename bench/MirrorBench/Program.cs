@@ -1,19 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
+using ModelPlatform.Bench.Mirror;
 using ModelPlatform.Contracts;
 using ModelPlatform.Testing;
 
-// What mirroring costs stable's callers: p50/p99 through the gateway at a fixed request rate (open
-// loop, low enough to leave the cores mostly idle) with mirror 0 and mirror 100, on the same
-// replicas in one run, the two settings alternating so drift hits both alike.
+// What mirroring costs stable's callers: p50/p99 through the gateway at a low, steady request rate
+// (wrk on one connection, pausing 1000/rate ms after each answer, so the cores stay mostly idle) with
+// mirror 0 and mirror 100, on the same replicas in one run, the two settings alternating so drift
+// hits both alike.
 // Usage: MirrorBench [requests per second] [seconds per phase] [rounds]
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
 var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
 
+PacedLoad.EnsureInstalled();
 var root = Directory.CreateTempSubdirectory("modelplatform-mirrorbench-").FullName;
 var model = TestModels.WriteAddMul(root);
 string Built(string folder, string assembly) => Path.Combine(RepositoryPaths.Root, "services", folder, "bin/Release/net10.0", assembly + ".dll");
@@ -52,11 +54,13 @@ api.DefaultRequestHeaders.Authorization = new("Bearer", AdminTokenFile.Read(Path
 })).EnsureSuccessStatusCode();
 await WaitForGatewayAsync(api, gateway.BaseAddress, mirror: 0);
 
-using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = gateway.BaseAddress };
-var body = Encoding.UTF8.GetBytes("""{"inputs":[{"name":"a","datatype":"FP32","shape":[1,3],"data":[1,2,3]},{"name":"b","datatype":"FP32","shape":[1,3],"data":[4,5,6]}]}""");
-await RunAsync(client, body, rate, 5); // warm-up: JIT, connection pools
+var pause = TimeSpan.FromMilliseconds(1000.0 / rate);
+var script = PacedLoad.WriteScript(root, """{"inputs":[{"name":"a","datatype":"FP32","shape":[1,3],"data":[1,2,3]},{"name":"b","datatype":"FP32","shape":[1,3],"data":[4,5,6]}]}""", pause);
+var url = new Uri(gateway.BaseAddress, "/v2/models/bench/infer").ToString();
+await PacedLoad.RunAsync(script, url, 5); // warm-up: JIT, connection pools
 
 var results = new Dictionary<int, List<double>> { [0] = [], [100] = [] };
+var roundMedians = new Dictionary<int, List<double>> { [0] = [], [100] = [] };
 var busy = new Dictionary<int, List<double>> { [0] = [], [100] = [] };
 var gatewayCpu = new Dictionary<int, double> { [0] = 0, [100] = 0 };
 var failures = new Dictionary<int, int> { [0] = 0, [100] = 0 };
@@ -68,18 +72,20 @@ for (var round = 0; round < rounds; round++)
         await WaitForGatewayAsync(api, gateway.BaseAddress, mirror);
         var cpuBefore = CpuTimes();
         var gatewayBefore = ProcessStat.CpuSeconds(gateway.ProcessId);
-        var (latencies, failed) = await RunAsync(client, body, rate, seconds);
+        var (latencies, failed) = await PacedLoad.RunAsync(script, url, seconds);
         var cpuAfter = CpuTimes();
         gatewayCpu[mirror] += ProcessStat.CpuSeconds(gateway.ProcessId) - gatewayBefore;
         results[mirror].AddRange(latencies);
         failures[mirror] += failed;
         busy[mirror].Add(100.0 * (1 - ((double)(cpuAfter.Idle - cpuBefore.Idle) / (cpuAfter.Total - cpuBefore.Total))));
+        roundMedians[mirror].Add(Percentile(latencies, 50));
         Console.Error.WriteLine($"round {round + 1}, mirror {mirror}: p50 {Percentile(latencies, 50):F3} ms, p99 {Percentile(latencies, 99):F3} ms");
     }
 }
 
 var comparison = await api.GetFromJsonAsync<JsonObject>("/v1/deployments/bench/comparison");
-Console.WriteLine($"{Environment.ProcessorCount} cores, {rate} requests/s open loop, {rounds} x {seconds} s per setting, alternating");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{Environment.ProcessorCount} cores; wrk, 1 connection, {pause.TotalMilliseconds:F1} ms after each answer ({(results[0].Count + results[100].Count) / (2.0 * rounds * seconds):F0} requests/s measured); {rounds} x {seconds} s per setting, alternating"));
 Console.WriteLine("| mirror | requests | failed | p50 ms | p99 ms | cores busy | gateway CPU µs/req |");
 Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
 foreach (var mirror in new[] { 0, 100 })
@@ -90,45 +96,18 @@ foreach (var mirror in new[] { 0, 100 })
 }
 
 var added = (Percentile(results[100], 50) / Percentile(results[0], 50)) - 1;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"added p50 at mirror 100: {added * 100:F1}%"));
+// Each round's two settings ran back to back, so each pair's ratio is free of the drift between rounds.
+var paired = roundMedians[100].Zip(roundMedians[0], (mirrored, plain) => (mirrored / plain) - 1).ToList();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"added p50 at mirror 100: {added * 100:F1}% pooled; round by round {string.Join(", ", paired.Select(r => $"{r * 100:+0.0;-0.0}%"))} (median {Median(paired) * 100:+0.0;-0.0}%)"));
 Console.WriteLine($"comparison: mirrored {comparison?["mirrored"]}, compared {comparison?["compared"]}, dropped {comparison?["dropped"]}, " +
     $"canary errors {comparison?["canaryErrors"]}, disagreeing {comparison?["disagreeing"]}");
 return 0;
 
-// Sends `rate` requests a second for `seconds`, each at its planned time whatever the others do.
-static async Task<(List<double> Latencies, int Failed)> RunAsync(HttpClient client, byte[] body, int rate, int seconds)
+static double Median(List<double> values)
 {
-    var total = rate * seconds;
-    var latencies = new double[total];
-    var failed = 0;
-    var started = Stopwatch.GetTimestamp();
-    var sends = new List<Task>(total);
-    for (var i = 0; i < total; i++)
-    {
-        var due = TimeSpan.FromSeconds((double)i / rate) - Stopwatch.GetElapsedTime(started);
-        if (due > TimeSpan.Zero)
-        {
-            await Task.Delay(due);
-        }
-
-        var index = i;
-        sends.Add(Task.Run(async () =>
-        {
-            var sent = Stopwatch.GetTimestamp();
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new("application/json");
-            using var response = await client.PostAsync("/v2/models/bench/infer", content);
-            await response.Content.ReadAsByteArrayAsync();
-            latencies[index] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-            if (!response.IsSuccessStatusCode)
-            {
-                Interlocked.Increment(ref failed);
-            }
-        }));
-    }
-
-    await Task.WhenAll(sends);
-    return ([.. latencies], failed);
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 static double Percentile(List<double> values, double percentile)

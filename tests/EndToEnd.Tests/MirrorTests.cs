@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Grpc.Net.Client;
 using ModelPlatform.Contracts;
+using ModelPlatform.SampleInference.Grpc.V2;
 using ModelPlatform.Testing;
 
 namespace ModelPlatform.EndToEnd.Tests;
@@ -9,6 +11,7 @@ namespace ModelPlatform.EndToEnd.Tests;
 /// <summary>
 /// Shadow tests on the real suite: a deployer, its reference-server replicas and a gateway, all
 /// processes. Callers get stable's answers; the comparison says how the canary would have answered.
+/// Only REST calls are copied.
 /// </summary>
 public sealed class MirrorTests(SuiteFixture suite) : IClassFixture<SuiteFixture>
 {
@@ -77,6 +80,33 @@ public sealed class MirrorTests(SuiteFixture suite) : IClassFixture<SuiteFixture
 
         var agreed = await WaitForComparisonAsync("shadow-other", c => c.Compared >= 1);
         Assert.Equal((1L, 0L), (agreed.Compared, agreed.Disagreeing));
+    }
+
+    [Fact]
+    public async Task Grpc_calls_are_served_by_stable_and_not_copied_so_they_cost_the_comparison_nothing()
+    {
+        await ShadowAsync("shadow-grpc", ScoresModel("grpc.onnx", Weights), ScoresModel("grpc-again.onnx", Weights));
+        using var channel = GrpcChannel.ForAddress(suite.GatewayGrpc);
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var call = client.ModelInferAsync(new ModelInferRequest
+            {
+                ModelName = "shadow-grpc",
+                Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 3 }, Contents = new() { Fp32Contents = { 1f, 2f, 3f } } } },
+            }, cancellationToken: Ct);
+            Assert.Equal([1f, 2f, 3f], (await call.ResponseAsync).Outputs.Single().Contents.Fp32Contents);
+            Assert.Equal(VariantNames.Stable, (await call.ResponseHeadersAsync).GetValue("x-model-variant"));
+        }
+
+        using (await InferAsync("shadow-grpc", binary: false, "rest-after-grpc"))
+        {
+        }
+
+        // Copies leave in order through one queue: once the REST call's is compared, a gRPC one would have been counted.
+        var comparison = await WaitForComparisonAsync("shadow-grpc", c => c.Compared >= 1);
+        Assert.Equal((1L, 1L, 0L, 0L), (comparison.Mirrored, comparison.Compared, comparison.CanaryErrors, comparison.Dropped));
     }
 
     private string ScoresModel(string file, float[] weights) => TestModels.WriteWeightedScores(suite.ModelsDirectory, file, weights);

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using ModelPlatform.Contracts;
+using ModelPlatform.Gateway.Grpc;
 using ModelPlatform.Gateway.LoadBalancing;
 using ModelPlatform.Gateway.Proxy;
 using ModelPlatform.Gateway.Routing;
@@ -11,8 +12,9 @@ using Yarp.ReverseProxy.Model;
 namespace ModelPlatform.Gateway.Mirroring;
 
 /// <summary>
-/// Copies the mirror share of the Open Inference Protocol calls (POSTs: inference, not metadata or
-/// readiness) that stable serves to the canary. It
+/// Copies the mirror share of the Open Inference Protocol's REST calls (POSTs: inference, not
+/// metadata or readiness) that stable serves to the canary; gRPC calls are not copied (the copy and
+/// its comparison speak REST, and a copy sent to a replica's gRPC port could only fail). It
 /// runs before variant routing, so it sees the caller's pin (pinned requests are not copied) and,
 /// after the proxy returns, which variant served. The copy is only queued once stable's answer has
 /// been written to the caller, and queuing never waits: a full queue drops the copy and counts it.
@@ -34,6 +36,7 @@ internal sealed class MirrorMiddleware(RequestDelegate next, MirrorRoutes routes
         if (routes.For(VariantMetadata.ModelOf(proxy)) is not { } target ||
             !HttpMethods.IsPost(context.Request.Method) ||
             context.Request.Headers.ContainsKey(VariantHeaders.Name) ||
+            InferenceGrpc.IsInferenceCall(context.Request) ||
             proxy.Route.Config.Metadata?.ContainsKey(ProxyConfigBuilder.IdempotentRoute) != true)
         {
             return next(context);
