@@ -1,15 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ModelPlatform.Contracts;
+using ModelPlatform.Gateway.Routing;
 
 namespace ModelPlatform.Gateway.Telemetry;
 
 /// <summary>
-/// The gateway's own running totals per model and variant, which <see cref="TelemetryReporter"/>
-/// hands to the deployer. Recording is a dictionary lookup by a value tuple and a few interlocked
-/// increments: nothing is allocated once a variant has been seen.
+/// The gateway's own running totals per model and variant that the routes in force have, which
+/// <see cref="TelemetryReporter"/> hands to the deployer. Recording is a dictionary lookup by a value
+/// tuple and a few interlocked increments: nothing is allocated once a variant has been seen.
 /// </summary>
-internal sealed class VariantCounters
+internal sealed class VariantCounters(RouteTableState routes)
 {
     private static readonly double[] Bounds = [.. GatewayMetricNames.LatencyBucketsSeconds];
 
@@ -32,14 +33,48 @@ internal sealed class VariantCounters
 
     public void AddInFlight(string model, string variant, long delta) => Interlocked.Add(ref CellOf(model, variant).InFlight, delta);
 
-    /// <summary>Every variant's requests in flight now, as <c>gateway.requests.in_flight</c> exports them.</summary>
-    public IEnumerable<Measurement<long>> InFlightNow() => _cells.Select(static pair => new Measurement<long>(
-        Interlocked.Read(ref pair.Value.InFlight),
-        new KeyValuePair<string, object?>(GatewayMetricNames.ModelLabel, pair.Key.Model),
-        new KeyValuePair<string, object?>(GatewayMetricNames.VariantLabel, pair.Key.Variant)));
+    /// <summary>Every routed variant's requests in flight now, as <c>gateway.requests.in_flight</c> exports them.</summary>
+    public IEnumerable<Measurement<long>> InFlightNow()
+    {
+        ForgetUnrouted();
+        return _cells.Select(static pair => new Measurement<long>(
+            Interlocked.Read(ref pair.Value.InFlight),
+            new KeyValuePair<string, object?>(GatewayMetricNames.ModelLabel, pair.Key.Model),
+            new KeyValuePair<string, object?>(GatewayMetricNames.VariantLabel, pair.Key.Variant)));
+    }
 
-    /// <summary>Every variant's totals now.</summary>
-    public IReadOnlyList<VariantCounts> Snapshot() => [.. _cells.Select(static pair => pair.Value.Read(pair.Key.Model, pair.Key.Variant))];
+    /// <summary>Every routed variant's totals now.</summary>
+    public IReadOnlyList<VariantCounts> Snapshot()
+    {
+        ForgetUnrouted();
+        return [.. _cells.Select(static pair => pair.Value.Read(pair.Key.Model, pair.Key.Variant))];
+    }
+
+    /// <summary>
+    /// Drops the totals of the variants the routes in force no longer have (a deleted model, a
+    /// promoted or removed canary) and that have no request in flight, so they stop being reported and
+    /// exported, and cells do not pile up as models come and go. One that comes back starts again from
+    /// zero, which the deployer reads as new counts (it forgets what a gateway stops reporting). A cell
+    /// with requests still in flight stays until a later call finds it idle.
+    /// </summary>
+    private void ForgetUnrouted()
+    {
+        if (routes.Serving is not { } table)
+        {
+            return;
+        }
+
+        HashSet<(string, string)>? routed = null;
+        foreach (var pair in _cells)
+        {
+            routed ??= [.. table.Models.SelectMany(model => model.Variants.Select(variant => (model.Name, variant.Name)))];
+            // At most zero: a request that ended after its cell was dropped leaves -1 in a new cell, which goes too.
+            if (!routed.Contains(pair.Key) && Interlocked.Read(ref pair.Value.InFlight) <= 0)
+            {
+                _cells.TryRemove(pair);
+            }
+        }
+    }
 
     /// <summary>The bucket a latency falls in: the first bound at or above it, or the last (slower than every bound).</summary>
     internal static int BucketOf(double seconds)

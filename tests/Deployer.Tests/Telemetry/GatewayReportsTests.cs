@@ -102,6 +102,23 @@ public sealed class GatewayReportsTests
     }
 
     [Fact]
+    public async Task A_variant_a_gateway_stops_reporting_is_forgotten_and_counts_in_full_when_it_comes_back()
+    {
+        Report("g1", 1, Counts("m", "stable", requests: 10), Counts("m", "canary", requests: 50, inFlight: 3));
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        // The canary left the routes: the gateway dropped its totals and its requests in flight.
+        Report("g1", 2, Counts("m", "stable", requests: 12));
+        Assert.Equal(0, (await VariantAsync("m", "canary", Minute)).InFlight);
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        // A new canary, its totals started again from zero and no lower than the old one's in any field:
+        // were the old ones its baseline, only the difference (10) would count.
+        Report("g1", 3, Counts("m", "stable", requests: 12), Counts("m", "canary", requests: 60, bucket: (0, 50)));
+
+        Assert.Equal(50 + 60, (await VariantAsync("m", "canary", Minute)).Requests);
+    }
+
+    [Fact]
     public async Task A_late_or_repeated_report_is_not_counted_twice()
     {
         Report("g1", 1, Counts("m", "stable", requests: 10));

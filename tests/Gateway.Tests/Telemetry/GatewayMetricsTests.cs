@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ModelPlatform.Contracts;
+using ModelPlatform.Gateway.Routing;
 using ModelPlatform.Gateway.Telemetry;
 using ModelPlatform.ServiceDefaults;
 
@@ -16,7 +17,7 @@ public sealed class GatewayMetricsTests
     [Fact]
     public void Totals_count_requests_by_outcome_with_latency_buckets_and_in_flight()
     {
-        var counters = new VariantCounters();
+        var counters = new VariantCounters(new RouteTableState(TimeProvider.System));
         counters.Record("m", "canary", RequestOutcome.Success, 0.004);
         counters.Record("m", "canary", RequestOutcome.ClientError, 0.005);
         counters.Record("m", "canary", RequestOutcome.ServerError, 0.2);
@@ -35,12 +36,39 @@ public sealed class GatewayMetricsTests
     }
 
     [Fact]
+    public void Variants_the_routes_no_longer_have_are_forgotten_once_no_request_is_in_flight()
+    {
+        var routes = new RouteTableState(TimeProvider.System);
+        var counters = new VariantCounters(routes);
+        foreach (var (model, variant) in new[] { ("kept", "stable"), ("kept", "canary"), ("deleted", "stable"), ("busy", "stable") })
+        {
+            counters.Record(model, variant, RequestOutcome.Success, 0.004);
+        }
+
+        counters.AddInFlight("busy", "stable", 1);
+        Assert.Equal(4, counters.Snapshot().Count);
+
+        // The canary was promoted away, "deleted" and "busy" were deleted; "busy" still has a request in flight.
+        routes.Routed(Table(("kept", [VariantNames.Stable])));
+        Assert.Equal([("busy", "stable"), ("kept", "stable")], Keys(counters.Snapshot()));
+
+        counters.AddInFlight("busy", "stable", -1);
+        Assert.Equal([("kept", "stable")], Keys(counters.Snapshot()));
+        Assert.Equal(["kept"], counters.InFlightNow().Select(m => (string)m.Tags.ToArray().Single(t => t.Key == GatewayMetricNames.ModelLabel).Value!));
+
+        // A canary routed again starts from zero.
+        routes.Routed(Table(("kept", [VariantNames.Stable, VariantNames.Canary])));
+        counters.Record("kept", "canary", RequestOutcome.Success, 0.004);
+        Assert.Equal(1, counters.Snapshot().Single(v => v.Variant == "canary").Requests);
+    }
+
+    [Fact]
     public async Task Prometheus_scrapes_the_series_the_deployer_queries()
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddServiceDefaults(meters: [GatewayMetrics.MeterName], httpClientMetrics: false);
-        builder.Services.AddSingleton<VariantCounters>().AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton(new RouteTableState(TimeProvider.System)).AddSingleton<VariantCounters>().AddSingleton<GatewayMetrics>();
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync(Ct);
@@ -56,6 +84,12 @@ public sealed class GatewayMetricsTests
         Assert.Contains($"{GatewayMetricNames.InFlight}{{otel_scope_name=\"ModelPlatform.Gateway\",model=\"m\",variant=\"stable\"", text, StringComparison.Ordinal);
         await app.StopAsync(Ct);
     }
+
+    private static RouteTable Table(params (string Model, string[] Variants)[] models) =>
+        new(1, [.. models.Select(m => new ModelRoute(m.Model, [.. m.Variants.Select(v => new VariantRoute(v, 100, ["http://127.0.0.1:1"]))]))]);
+
+    private static List<(string, string)> Keys(IEnumerable<VariantCounts> counts) =>
+        [.. counts.Select(c => (c.Model, c.Variant)).Order()];
 
     private static int IndexOf(double bound) => GatewayMetricNames.LatencyBucketsSeconds.ToList().IndexOf(bound);
 }

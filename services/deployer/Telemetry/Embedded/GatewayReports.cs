@@ -67,6 +67,8 @@ internal sealed class GatewayReports(IOptions<TelemetryOptions> options, TimePro
                     RingOf(key, settings).Add(epoch, delta);
                 }
             }
+
+            ForgetUnreported(gateway, report);
         }
 
         return true;
@@ -125,6 +127,27 @@ internal sealed class GatewayReports(IOptions<TelemetryOptions> options, TimePro
     }
 
     private static double Ratio(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
+
+    /// <summary>
+    /// A report holds every variant the gateway counts; one it no longer holds, it forgot (its model or
+    /// canary left the routes), and counts again from zero if it comes back: its old totals must not be
+    /// the baseline then, nor its requests in flight count meanwhile.
+    /// </summary>
+    private static void ForgetUnreported(GatewayState gateway, GatewayTelemetryReport report)
+    {
+        // Every reported variant is in the totals: when they are as many, none is missing.
+        if (gateway.Totals.Count == report.Variants.Count)
+        {
+            return;
+        }
+
+        var reported = report.Variants.Select(variant => (variant.Model, variant.Variant)).ToHashSet();
+        foreach (var key in gateway.Totals.Keys.Where(key => !reported.Contains(key)).ToList())
+        {
+            gateway.Totals.Remove(key);
+            gateway.InFlight.Remove(key);
+        }
+    }
 
     /// <summary>
     /// current minus previous; a total that went down means the counts started again (they never
