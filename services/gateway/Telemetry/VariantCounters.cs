@@ -10,8 +10,11 @@ namespace ModelPlatform.Gateway.Telemetry;
 /// <see cref="TelemetryReporter"/> hands to the deployer. Recording is a dictionary lookup by a value
 /// tuple and a few interlocked increments: nothing is allocated once a variant has been seen.
 /// </summary>
-internal sealed class VariantCounters(RouteTableState routes)
+internal sealed class VariantCounters(RouteTableState routes, TimeProvider time)
 {
+    /// <summary>How long the totals of a variant that left the routes are still reported: about thirty reports at the default interval.</summary>
+    public static readonly TimeSpan LeftRoutesGrace = TimeSpan.FromMinutes(1);
+
     private static readonly double[] Bounds = [.. GatewayMetricNames.LatencyBucketsSeconds];
 
     private readonly ConcurrentDictionary<(string Model, string Variant), Cell> _cells = new();
@@ -52,10 +55,11 @@ internal sealed class VariantCounters(RouteTableState routes)
 
     /// <summary>
     /// Drops the totals of the variants the routes in force no longer have (a deleted model, a
-    /// promoted or removed canary) and that have no request in flight, so they stop being reported and
-    /// exported, and cells do not pile up as models come and go. One that comes back starts again from
-    /// zero, which the deployer reads as new counts (it forgets what a gateway stops reporting). A cell
-    /// with requests still in flight stays until a later call finds it idle.
+    /// promoted or removed canary), <see cref="LeftRoutesGrace"/> after they left and once none of
+    /// their requests is in flight, so they stop being reported and exported and cells do not pile up
+    /// as models come and go. Until then they are still reported, so the requests they finished since
+    /// the last report, and any report lost meanwhile, are counted. One that comes back later starts
+    /// again from zero, which the deployer reads as new counts (it forgets what a gateway stops reporting).
     /// </summary>
     private void ForgetUnrouted()
     {
@@ -65,13 +69,20 @@ internal sealed class VariantCounters(RouteTableState routes)
         }
 
         HashSet<(string, string)>? routed = null;
-        foreach (var pair in _cells)
+        var now = time.GetUtcNow().UtcTicks;
+        foreach (var (key, cell) in _cells)
         {
             routed ??= [.. table.Models.SelectMany(model => model.Variants.Select(variant => (model.Name, variant.Name)))];
-            // At most zero: a request that ended after its cell was dropped leaves -1 in a new cell, which goes too.
-            if (!routed.Contains(pair.Key) && Interlocked.Read(ref pair.Value.InFlight) <= 0)
+            if (routed.Contains(key))
             {
-                _cells.TryRemove(pair);
+                Interlocked.Exchange(ref cell.LeftRoutesAt, 0);
+            }
+            else if (Interlocked.CompareExchange(ref cell.LeftRoutesAt, now, 0) is var left and not 0 &&
+                now - left >= LeftRoutesGrace.Ticks &&
+                // At most zero: a request that ended after its cell was dropped leaves -1 in a new cell, which goes too.
+                Interlocked.Read(ref cell.InFlight) <= 0)
+            {
+                _cells.TryRemove(new KeyValuePair<(string, string), Cell>(key, cell));
             }
         }
     }
@@ -93,6 +104,10 @@ internal sealed class VariantCounters(RouteTableState routes)
         public long ServerErrors;
         public long TransportErrors;
         public long InFlight;
+
+        /// <summary>When (UTC ticks) the variant was first seen gone from the routes; 0 while it is routed.</summary>
+        public long LeftRoutesAt;
+
         public readonly long[] Buckets = new long[Bounds.Length + 1];
 
         public VariantCounts Read(string model, string variant) => new(

@@ -17,7 +17,7 @@ public sealed class GatewayMetricsTests
     [Fact]
     public void Totals_count_requests_by_outcome_with_latency_buckets_and_in_flight()
     {
-        var counters = new VariantCounters(new RouteTableState(TimeProvider.System));
+        var counters = new VariantCounters(new RouteTableState(TimeProvider.System), TimeProvider.System);
         counters.Record("m", "canary", RequestOutcome.Success, 0.004);
         counters.Record("m", "canary", RequestOutcome.ClientError, 0.005);
         counters.Record("m", "canary", RequestOutcome.ServerError, 0.2);
@@ -36,22 +36,28 @@ public sealed class GatewayMetricsTests
     }
 
     [Fact]
-    public void Variants_the_routes_no_longer_have_are_forgotten_once_no_request_is_in_flight()
+    public void Variants_the_routes_no_longer_have_are_reported_a_minute_more_then_forgotten_once_no_request_is_in_flight()
     {
-        var routes = new RouteTableState(TimeProvider.System);
-        var counters = new VariantCounters(routes);
+        var clock = new ManualClock();
+        var routes = new RouteTableState(clock);
+        var counters = new VariantCounters(routes, clock);
         foreach (var (model, variant) in new[] { ("kept", "stable"), ("kept", "canary"), ("deleted", "stable"), ("busy", "stable") })
         {
             counters.Record(model, variant, RequestOutcome.Success, 0.004);
         }
 
         counters.AddInFlight("busy", "stable", 1);
-        Assert.Equal(4, counters.Snapshot().Count);
 
         // The canary was promoted away, "deleted" and "busy" were deleted; "busy" still has a request in flight.
         routes.Routed(Table(("kept", [VariantNames.Stable])));
-        Assert.Equal([("busy", "stable"), ("kept", "stable")], Keys(counters.Snapshot()));
+        Assert.Equal(4, counters.Snapshot().Count);
+        // A request that finishes after its variant left is still reported.
+        counters.Record("deleted", "stable", RequestOutcome.Success, 0.004);
+        clock.Advance(VariantCounters.LeftRoutesGrace - TimeSpan.FromSeconds(1));
+        Assert.Equal(2, counters.Snapshot().Single(v => v.Model == "deleted").Requests);
 
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([("busy", "stable"), ("kept", "stable")], Keys(counters.Snapshot()));
         counters.AddInFlight("busy", "stable", -1);
         Assert.Equal([("kept", "stable")], Keys(counters.Snapshot()));
         Assert.Equal(["kept"], counters.InFlightNow().Select(m => (string)m.Tags.ToArray().Single(t => t.Key == GatewayMetricNames.ModelLabel).Value!));
@@ -68,7 +74,7 @@ public sealed class GatewayMetricsTests
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddServiceDefaults(meters: [GatewayMetrics.MeterName], httpClientMetrics: false);
-        builder.Services.AddSingleton(new RouteTableState(TimeProvider.System)).AddSingleton<VariantCounters>().AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton(TimeProvider.System).AddSingleton<RouteTableState>().AddSingleton<VariantCounters>().AddSingleton<GatewayMetrics>();
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync(Ct);
@@ -92,4 +98,13 @@ public sealed class GatewayMetricsTests
         [.. counts.Select(c => (c.Model, c.Variant)).Order()];
 
     private static int IndexOf(double bound) => GatewayMetricNames.LatencyBucketsSeconds.ToList().IndexOf(bound);
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
 }

@@ -131,7 +131,9 @@ internal sealed class GatewayReports(IOptions<TelemetryOptions> options, TimePro
     /// <summary>
     /// A report holds every variant the gateway counts; one it no longer holds, it forgot (its model or
     /// canary left the routes), and counts again from zero if it comes back: its old totals must not be
-    /// the baseline then, nor its requests in flight count meanwhile.
+    /// the baseline then, nor its requests in flight count meanwhile. Were every report that left it
+    /// out lost, its return would still meet the old totals: counted as a restart if any total went
+    /// down, as a difference (too little) otherwise.
     /// </summary>
     private static void ForgetUnreported(GatewayState gateway, GatewayTelemetryReport report)
     {
