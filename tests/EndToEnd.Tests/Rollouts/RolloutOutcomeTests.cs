@@ -71,7 +71,9 @@ public sealed class RolloutOutcomeTests(TwoGatewayPlatform platform) : IClassFix
         Assert.Equal((RolloutStates.RolledBack, 0), (rollout.State, rollout.Step));
         var gate = Assert.Single(rollout.Gates, g => g.Type == RolloutGateTypes.ClientErrorRatio);
         Assert.False(gate.Passed);
-        Assert.InRange(gate.Measured!.Value, 0.2, 0.8);
+        // The load picks at random between a body the canary answers and one it refuses: a gate judging ten-odd
+        // canary requests measures anything but none or all (outside 0.2-0.8 a few times in a hundred, as it once did).
+        Assert.InRange(gate.Measured!.Value, 0.05, 0.95);
         Assert.Null(done.Canary);
         var failed = (await platform.AuditAsync("refusing", AuditActions.Rollout, Ct))
             .Single(e => e.Outcome.Status == AuditOutcomes.Failed && e.Outcome.Reason!.StartsWith("Step 1 of 2 (canary weight 20): Gate failed", StringComparison.Ordinal));
