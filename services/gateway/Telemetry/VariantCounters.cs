@@ -75,7 +75,11 @@ internal sealed class VariantCounters(RouteTableState routes, TimeProvider time)
             routed ??= [.. table.Models.SelectMany(model => model.Variants.Select(variant => (model.Name, variant.Name)))];
             if (routed.Contains(key))
             {
-                Interlocked.Exchange(ref cell.LeftRoutesAt, 0);
+                // Written only when it comes back: a routed variant's cell is otherwise left alone (its line is the hot path's).
+                if (Interlocked.Read(ref cell.LeftRoutesAt) != 0)
+                {
+                    Interlocked.Exchange(ref cell.LeftRoutesAt, 0);
+                }
             }
             else if (Interlocked.CompareExchange(ref cell.LeftRoutesAt, now, 0) is var left and not 0 &&
                 now - left >= LeftRoutesGrace.Ticks &&

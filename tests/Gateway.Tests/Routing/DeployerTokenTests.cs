@@ -9,7 +9,7 @@ public sealed class DeployerTokenTests : IDisposable
     private static readonly DateTime Written = new(2026, 11, 27, 12, 0, 0, DateTimeKind.Utc);
 
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"gateway-token-{Guid.NewGuid():N}");
-    private readonly ManualTime _time = new();
+    private readonly ManualClock _time = new();
 
     public void Dispose() => File.Delete(_file);
 
@@ -80,16 +80,5 @@ public sealed class DeployerTokenTests : IDisposable
     {
         File.WriteAllText(_file, text);
         File.SetLastWriteTimeUtc(_file, written);
-    }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }

@@ -98,13 +98,4 @@ public sealed class GatewayMetricsTests
         [.. counts.Select(c => (c.Model, c.Variant)).Order()];
 
     private static int IndexOf(double bound) => GatewayMetricNames.LatencyBucketsSeconds.ToList().IndexOf(bound);
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }
