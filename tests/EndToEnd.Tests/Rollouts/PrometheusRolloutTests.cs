@@ -39,9 +39,10 @@ public sealed class PrometheusRolloutTests : IAsyncLifetime
         Assert.Equal((RolloutStates.RolledBack, 0), (rollout.State, rollout.Step));
         var gate = Assert.Single(rollout.Gates, g => g.Type == RolloutGateTypes.ClientErrorRatio);
         Assert.False(gate.Passed);
-        // The load picks at random between a body the canary answers and one it refuses: a gate judging ten-odd
-        // canary requests measures anything but none or all (outside 0.2-0.8 a few times in a hundred, as it once did).
-        Assert.InRange(gate.Measured!.Value, 0.05, 0.95);
+        // Refusals measured above the gate's limit, not "about half": Prometheus takes each series' increase
+        // from that series' own samples in the window (none from a series seen once so far), so over ten-odd
+        // canary requests the ratio can land anywhere up to 1 (it measured 0.818 once and 1 once).
+        Assert.InRange(gate.Measured!.Value, gate.Max + 1e-9, 1.0);
         Assert.Equal("prometheus", (await _platform.MetricsAsync("scraped", "1m", Ct)).Source);
     }
 
