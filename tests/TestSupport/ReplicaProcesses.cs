@@ -20,23 +20,14 @@ public static class ReplicaProcesses
                 continue;
             }
 
-            try
+            var environment = EnvironmentOf(pid);
+            foreach (var range in environment.AsSpan().Split((byte)0))
             {
-                var environment = File.ReadAllBytes(Path.Combine(directory, "environ"));
-                foreach (var range in environment.AsSpan().Split((byte)0))
+                if (environment.AsSpan(range).SequenceEqual(wanted))
                 {
-                    if (environment.AsSpan(range).SequenceEqual(wanted))
-                    {
-                        found.Add(pid);
-                        break;
-                    }
+                    found.Add(pid);
+                    break;
                 }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
             }
         }
 
@@ -49,14 +40,52 @@ public static class ReplicaProcesses
 
     public static string? EnvironmentValue(int pid, string name)
     {
+        var text = Encoding.UTF8.GetString(EnvironmentOf(pid));
+        return text.Split('\0').FirstOrDefault(pair => pair.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+    }
+
+    /// <summary>
+    /// The environment block of <paramref name="pid"/>, empty when it cannot be read. A replica is
+    /// a shell that execs the server, and a read in the moment the exec has a new address space but
+    /// not yet its environment succeeds with nothing; so an empty block of a live user process is
+    /// read again, briefly, rather than taken for a process without that variable.
+    /// </summary>
+    private static byte[] EnvironmentOf(int pid)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            byte[] environment;
+            try
+            {
+                environment = File.ReadAllBytes($"/proc/{pid}/environ");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another user's process, or one that is gone: not a replica of ours.
+                return [];
+            }
+
+            if (environment.Length > 0 || attempt == 20 || !IsAlive(pid) || IsKernelThread(pid))
+            {
+                return environment;
+            }
+
+            Thread.Sleep(5);
+        }
+    }
+
+    // Kernel threads have no environment at all: kthreadd (pid 2) and its children.
+    private static bool IsKernelThread(int pid)
+    {
         try
         {
-            var text = Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{pid}/environ"));
-            return text.Split('\0').FirstOrDefault(pair => pair.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return pid == 2 || fields[1] == "2";
         }
         catch (IOException)
         {
-            return null;
+            return true;
         }
     }
 
