@@ -27,7 +27,8 @@ public sealed class EmbeddedRuntimeValidationTests : IDisposable
     public static TheoryData<string> ListenVariables =>
     [
         "Kestrel__Endpoints__Public__Url", "kestrel__endpoints__x__url", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "URLS", "HTTP_PORTS",
-        "Inference__BindAddress", "Inference__Port",
+        "Inference__BindAddress", "Inference__Port", "ASPNETCORE_Kestrel__Endpoints__Public__Url", "aspnetcore_kestrel__endpoints__x__url",
+        "ASPNETCORE_Inference__BindAddress", "ASPNETCORE_HTTPS_PORTS",
     ];
 
     [Theory]
@@ -55,7 +56,7 @@ public sealed class EmbeddedRuntimeValidationTests : IDisposable
     [Fact]
     public void Ordinary_env_is_accepted_on_the_embedded_runtime()
     {
-        var env = new Dictionary<string, string> { ["Inference__IntraOpThreads"] = "2", ["MY_FEATURE_FLAG"] = "on", ["Logging__LogLevel__Default"] = "Debug" };
+        var env = new Dictionary<string, string> { ["Inference__IntraOpThreads"] = "2", ["MY_FEATURE_FLAG"] = "on", ["Logging__LogLevel__Default"] = "Debug", ["ASPNETCORE_ENVIRONMENT"] = "Staging" };
 
         Assert.Empty(Validator(ProvisionerKind.Processes).Validate(Request(ModelVariant(env: env)), null));
     }

@@ -29,6 +29,7 @@ public sealed partial class ListenAddressTests : IDisposable
     [InlineData("--urls")]
     [InlineData("ASPNETCORE_URLS")]
     [InlineData("Kestrel__Endpoints__Http__Url")]
+    [InlineData("ASPNETCORE_Kestrel__Endpoints__Http__Url")]
     public async Task An_address_given_the_usual_aspnet_core_way_is_honoured(string how)
     {
         var port = FreePort.Next();

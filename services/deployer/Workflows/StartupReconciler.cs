@@ -6,7 +6,8 @@ using ModelPlatform.Deployer.State;
 namespace ModelPlatform.Deployer.Workflows;
 
 /// <summary>
-/// After a restart: stops the replica sets no deployment wants (orphans of a crash), starts again
+/// After a restart: stops the replica sets their deployment no longer wants (orphans of a crash),
+/// keeps (and names in its log) the sets of deployments the store does not hold, starts again
 /// the replicas of every routed variant that are missing, publishes the route table, and hands every
 /// deployment to the coordinator. Starts after the provisioner has adopted the replicas it found,
 /// but works in the background, so the server listens (and answers liveness) meanwhile; readiness
@@ -59,10 +60,26 @@ internal sealed partial class StartupReconciler(
     {
         var deployments = await store.ListAsync(cancellationToken);
         var wanted = deployments.SelectMany(stored => ReplicaSetsOf(stored.Record)).ToHashSet(StringComparer.Ordinal);
+        var known = deployments.Select(stored => stored.Record.Name).ToHashSet(StringComparer.Ordinal);
+        var unowned = new List<string>();
         foreach (var orphan in provisioner.ReplicaSets().Where(set => !wanted.Contains(set)))
         {
+            // A deployment's record is written before any of its sets and deleted after all of them,
+            // so a set of a deployment the store does not hold was not orphaned by a crash: the store
+            // was lost or restored from an older backup, and that set may be serving. It stays.
+            if (provisioner.Observe(orphan)?.Deployment is not { } deployment || !known.Contains(deployment))
+            {
+                unowned.Add(orphan);
+                continue;
+            }
+
             LogOrphan(logger, orphan);
             await provisioner.RemoveAsync(orphan, cancellationToken);
+        }
+
+        if (unowned.Count > 0)
+        {
+            LogUnowned(logger, unowned.Count, string.Join(", ", unowned));
         }
 
         // What was serving serves again: replicas that a graceful stop ended (or that died with the
@@ -88,6 +105,10 @@ internal sealed partial class StartupReconciler(
     [LoggerMessage(Level = LogLevel.Error, Message = "Start-up reconcile failed; trying again in {Delay}")]
     private static partial void LogFailed(ILogger logger, Exception exception, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping replica set {ReplicaSet}: no deployment wants it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping replica set {ReplicaSet}: its deployment no longer wants it")]
     private static partial void LogOrphan(ILogger logger, string replicaSet);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keeping {Count} replica set(s) of deployments this deployer's store does not hold (a lost or restored store?): {ReplicaSets}. " +
+        "Create a deployment again with the same name and spec to take its set back; remove the others by hand (see docs/deployer.md, Installation)")]
+    private static partial void LogUnowned(ILogger logger, int count, string replicaSets);
 }

@@ -112,20 +112,30 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
     }
 
     [Fact]
-    public async Task Objects_of_ours_that_no_deployment_owns_are_removed_at_start()
+    public async Task Objects_of_ours_that_their_deployment_no_longer_wants_are_removed_at_start_and_those_of_unknown_deployments_kept()
     {
+        (await deployer.CreateAsync("k8s-known", ImageVariant(), cancellationToken: Ct)).Dispose();
+        await deployer.WaitForReadyAsync("k8s-known", Ct);
+        var serving = (string)Assert.Single(Objects("k8s-known", Resource.Deployments))["metadata"]!["name"]!;
         foreach (var resource in new[] { Resource.Deployments, Resource.Services })
         {
-            Cluster.Seed(resource, Orphan(resource, deployer.InstallationId()));
+            Cluster.Seed(resource, Orphan(resource, deployer.InstallationId(), "k8s-known"));
+            Cluster.Seed(resource, Orphan(resource, deployer.InstallationId(), "ghost"));
         }
 
         Cluster.Seed(Resource.Services, Foreign());
         await deployer.StopAsync();
         await deployer.StartAsync();
 
-        Assert.Null(Cluster.Get(Resource.Deployments, "ghost-0123456789"));
-        Assert.Null(Cluster.Get(Resource.Services, "ghost-0123456789"));
+        Assert.Null(Cluster.Get(Resource.Deployments, "k8s-known-0123456789"));
+        Assert.Null(Cluster.Get(Resource.Services, "k8s-known-0123456789"));
+        Assert.NotNull(Cluster.Get(Resource.Deployments, serving));
+        // No store holds "ghost": its objects were not left by a crash of this store's deployer.
+        Assert.NotNull(Cluster.Get(Resource.Deployments, "ghost-0123456789"));
+        Assert.NotNull(Cluster.Get(Resource.Services, "ghost-0123456789"));
         Assert.NotNull(Cluster.Get(Resource.Services, "someone-else"));
+        Cluster.Delete(Resource.Deployments, "ghost-0123456789", null);
+        Cluster.Delete(Resource.Services, "ghost-0123456789", null);
     }
 
     [Fact]
@@ -174,14 +184,18 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
     private List<JsonObject> Objects(string model, Resource resource) =>
         Cluster.List(resource, o => (string?)o["metadata"]!["labels"]?["modelplatform.io/model"] == model);
 
-    /// <summary>What this installation left behind: a crash between its apply and its store's write, say.</summary>
-    private static JsonObject Orphan(Resource resource, string installation)
+    /// <summary>
+    /// What this installation left of <paramref name="model"/>: an old revision that a crash between
+    /// publishing routes and retiring it left behind, say.
+    /// </summary>
+    private static JsonObject Orphan(Resource resource, string installation, string model)
     {
+        var name = $"{model}-0123456789";
         var labels = new JsonObject
         {
             ["app.kubernetes.io/managed-by"] = "model-deployer",
-            ["app.kubernetes.io/instance"] = "ghost-0123456789",
-            ["modelplatform.io/model"] = "ghost",
+            ["app.kubernetes.io/instance"] = name,
+            ["modelplatform.io/model"] = model,
             ["modelplatform.io/installation"] = installation,
         };
         return resource == Resource.Deployments
@@ -189,7 +203,7 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
             {
                 ["apiVersion"] = "apps/v1",
                 ["kind"] = "Deployment",
-                ["metadata"] = new JsonObject { ["name"] = "ghost-0123456789", ["labels"] = labels },
+                ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels },
                 ["spec"] = new JsonObject
                 {
                     ["replicas"] = 1,
@@ -197,7 +211,7 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
                     ["template"] = new JsonObject
                     {
                         ["metadata"] = new JsonObject { ["labels"] = labels.DeepClone() },
-                        ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "model", ["image"] = "ghost:1" }) },
+                        ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "model", ["image"] = $"{model}:1" }) },
                     },
                 },
             }
@@ -205,7 +219,7 @@ public sealed class KubernetesDeployerTests(KubernetesDeployerFixture deployer) 
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Service",
-                ["metadata"] = new JsonObject { ["name"] = "ghost-0123456789", ["labels"] = labels },
+                ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels },
                 ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 8080 }) },
             };
     }

@@ -4,7 +4,8 @@ namespace ModelPlatform.Deployer.Tests.Kubernetes;
 
 /// <summary>
 /// Deployer processes sharing one namespace of the fake cluster: what one installation made is never
-/// another's to remove, and a deployer that cannot read the namespace refuses to start.
+/// another's to remove, a deployer whose store was lost removes nothing it finds, and a deployer that
+/// cannot read the namespace refuses to start.
 /// </summary>
 public sealed class KubernetesInstallationTests
 {
@@ -30,6 +31,39 @@ public sealed class KubernetesInstallationTests
         Assert.NotNull(api.Cluster.Get(Resource.Deployments, id));
         Assert.NotNull(api.Cluster.Get(Resource.Services, id));
         Assert.Null(await second.GetAsync("kept", Ct));
+    }
+
+    [Fact]
+    public async Task A_lost_store_with_the_installation_pinned_keeps_what_serves_and_a_deployment_created_again_takes_its_objects_back()
+    {
+        await using var api = await FakeKubernetesApi.StartAsync();
+        api.Cluster.AutoReady = true;
+        await using var first = new KubernetesDeployerFixture(api);
+        await first.InitializeAsync();
+        var again = new { image = "registry.example/team/model:1", replicas = 1 };
+        (await first.CreateAsync("again", again, cancellationToken: Ct)).Dispose();
+        (await first.CreateAsync("unclaimed", new { image = "registry.example/team/model:2", replicas = 1 }, cancellationToken: Ct)).Dispose();
+        await first.WaitForReadyAsync("again", Ct);
+        await first.WaitForReadyAsync("unclaimed", Ct);
+        var installation = first.InstallationId();
+        var before = api.Cluster.List(Resource.Deployments).ToDictionary(d => (string)d["metadata"]!["labels"]!["modelplatform.io/model"]!, d => (string)d["metadata"]!["name"]!);
+        await first.StopAsync();
+
+        // The store is lost; the operator pins the installation, as the docs say, to take its objects back.
+        await using var second = new KubernetesDeployerFixture(api) { ExtraSettings = { ["Deployer__Kubernetes__InstallationId"] = installation } };
+        await second.InitializeAsync();
+
+        // Its start-up pass is over (readiness waits for it) and neither deployment's objects went.
+        Assert.Equal(2, api.Cluster.List(Resource.Deployments).Count);
+        Assert.All(before.Values, id => Assert.NotNull(api.Cluster.Get(Resource.Services, id)));
+        Assert.Contains("Keeping 2 replica set(s) of deployments this deployer's store does not hold", second.Process.Output, StringComparison.Ordinal);
+
+        // Created again with the same spec, a deployment is served by the objects it had.
+        (await second.CreateAsync("again", again, cancellationToken: Ct)).Dispose();
+        await second.WaitForReadyAsync("again", Ct);
+        var taken = Assert.Single(api.Cluster.List(Resource.Deployments, d => (string?)d["metadata"]!["labels"]!["modelplatform.io/model"] == "again"));
+        Assert.Equal(before["again"], (string?)taken["metadata"]!["name"]);
+        Assert.NotNull(api.Cluster.Get(Resource.Deployments, before["unclaimed"]));
     }
 
     [Fact]

@@ -31,9 +31,6 @@ internal static class HostProcessVariables
         ["GLIBC_TUNABLES"] = "changes how glibc's loader and allocator behave",
         ["CUDA_INJECTION64_PATH"] = "makes CUDA load an injection library",
         ["NVTX_INJECTION64_PATH"] = "makes NVTX load an injection library",
-        ["ASPNETCORE_URLS"] = Listens,
-        ["ASPNETCORE_HTTP_PORTS"] = Listens,
-        ["ASPNETCORE_HTTPS_PORTS"] = Listens,
         ["URLS"] = Listens,
         ["HTTP_PORTS"] = Listens,
         ["HTTPS_PORTS"] = Listens,
@@ -47,6 +44,15 @@ internal static class HostProcessVariables
     /// <summary>Why <paramref name="name"/> may not be set on a host process, or null when it may.</summary>
     public static string? WhyRefused(string name)
     {
+        // ASP.NET Core reads ASPNETCORE_X as the setting X: ASPNETCORE_Kestrel__Endpoints__A__Url is
+        // Kestrel__Endpoints__A__Url, and ASPNETCORE_Inference__BindAddress the replica's own address.
+        const string AspNetCore = "ASPNETCORE_";
+        if (name.StartsWith(AspNetCore, StringComparison.OrdinalIgnoreCase) && name.Length > AspNetCore.Length &&
+            WhyRefused(name[AspNetCore.Length..]) is { } setting)
+        {
+            return setting;
+        }
+
         foreach (var (prefix, reason) in Prefixes)
         {
             if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
