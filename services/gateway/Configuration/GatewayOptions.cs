@@ -49,6 +49,14 @@ public sealed class GatewayOptions
     [Range(0, 65535)]
     public int GrpcPort { get; set; }
 
+    /// <summary>
+    /// Port that alone serves <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> (HTTP/1.1, beside the
+    /// REST addresses), to be kept off the public Service; 0, the default, serves them on every port.
+    /// <c>/metrics</c> says which models take how much traffic and how they fail: not for end users.
+    /// </summary>
+    [Range(0, 65535)]
+    public int ManagementPort { get; set; }
+
     /// <summary>Keep a client on the replica (and so the variant) it first reached, by cookie.</summary>
     public bool StickySessions { get; set; }
 }

@@ -28,7 +28,7 @@ internal static class GatewayExtensions
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
         }
 
-        builder.AddGrpcListener();
+        builder.AddGatewayListeners();
 
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -76,6 +76,11 @@ internal static class GatewayExtensions
         // gRPC calls say which model they are for before routing, which matches on it.
         app.UseMiddleware<GrpcModelNameMiddleware>();
         app.UseRouting();
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.ManagementPort != 0)
+        {
+            app.UseMiddleware<ManagementPortMiddleware>();
+        }
+
         app.UseStatusCodeBodies();
         app.MapReverseProxy(proxy =>
         {

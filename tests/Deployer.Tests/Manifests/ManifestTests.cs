@@ -139,6 +139,20 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void The_gateways_probes_and_metrics_have_a_port_of_their_own_that_the_public_service_leaves_out()
+    {
+        var gateway = Load<V1Deployment>("deploy/kubernetes/gateway.yaml").Single().Spec.Template.Spec.Containers.Single();
+        var management = gateway.Ports.Single(p => p.Name == "management");
+
+        Assert.Equal(gateway.Env.Single(e => e.Name == "Gateway__ManagementPort").Value, management.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("management", gateway.ReadinessProbe.HttpGet.Port.Value);
+        Assert.Equal("management", gateway.LivenessProbe.HttpGet.Port.Value);
+        var published = Load<V1Service>("deploy/kubernetes/gateway.yaml").Single().Spec.Ports.Select(p => p.TargetPort.Value).ToList();
+        Assert.DoesNotContain("management", published);
+        Assert.DoesNotContain(management.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), published);
+    }
+
+    [Fact]
     public void The_state_stores_serve_workflows_and_only_the_deployer()
     {
         foreach (var file in new[] { "components/statestore.yaml", "components/statestore-postgresql.yaml" })
