@@ -81,6 +81,18 @@ public sealed class GatewayManagementPortTests : IDisposable
     }
 
     [Fact]
+    public async Task Given_http_ports_instead_of_urls_the_management_port_binds_beside_them()
+    {
+        var (rest, management) = (FreePort.Next(), FreePort.Next());
+        await using var gateway = Start(rest, urls: false, ("ASPNETCORE_HTTP_PORTS", Text(rest)), ("Gateway__ManagementPort", Text(management)));
+        using var client = new HttpClient();
+        await WaitUntilOkAsync(client, $"http://127.0.0.1:{management}/metrics", gateway);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri($"http://127.0.0.1:{rest}/v2/models/m/ready"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"http://127.0.0.1:{rest}/metrics"), Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Without_a_management_port_the_probes_and_metrics_share_the_public_port()
     {
         var rest = FreePort.Next();
@@ -104,7 +116,9 @@ public sealed class GatewayManagementPortTests : IDisposable
         Assert.Contains($"Gateway:ManagementPort {rest} is also a REST or the gRPC port", gateway.Output, StringComparison.Ordinal);
     }
 
-    private ServerProcess Start(int port, params (string Key, string Value)[] settings)
+    private ServerProcess Start(int port, params (string Key, string Value)[] settings) => Start(port, urls: true, settings);
+
+    private ServerProcess Start(int port, bool urls, params (string Key, string Value)[] settings)
     {
         var environment = new Dictionary<string, string>
         {
@@ -117,7 +131,7 @@ public sealed class GatewayManagementPortTests : IDisposable
             environment[key] = value;
         }
 
-        return ServerProcess.Start(RepositoryPaths.ServiceDll("gateway", "ModelPlatform.Gateway"), port, environment, "--urls", $"http://127.0.0.1:{port}");
+        return ServerProcess.Start(RepositoryPaths.ServiceDll("gateway", "ModelPlatform.Gateway"), port, environment, urls ? ["--urls", $"http://127.0.0.1:{port}"] : []);
     }
 
     private static async Task WaitUntilOkAsync(HttpClient client, string url, ServerProcess gateway)
