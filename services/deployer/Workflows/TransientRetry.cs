@@ -14,12 +14,19 @@ namespace ModelPlatform.Deployer.Workflows;
 /// </remarks>
 internal static class TransientRetry
 {
-    /// <summary>Attempts in all: waits of 1, 2, 4, 8 and 16 s between them, about half a minute.</summary>
-    public const int MaxAttempts = 6;
+    /// <summary>
+    /// The longest the waits between attempts add up to: an API server restarting, or a brownout of
+    /// its etcd, is over in minutes, and a revision failed by one would stay failed until someone
+    /// changes the deployment again.
+    /// </summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromMinutes(5);
 
     public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
 
     public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts in all: waits of 1, 2, 4, 8 and 16 s, then of 30 s while they fit in <see cref="Budget"/>.</summary>
+    public static int MaxAttempts { get; } = CountAttempts();
 
     public static async Task<T> CallRetryingTransientAsync<T>(this WorkflowContext context, string activity, object input)
     {
@@ -47,7 +54,18 @@ internal static class TransientRetry
 
     private static TimeSpan Delay(int attempt)
     {
-        var delay = FirstDelay * Math.Pow(2, attempt - 1);
+        var delay = FirstDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
         return delay < MaxDelay ? delay : MaxDelay;
+    }
+
+    private static int CountAttempts()
+    {
+        var attempts = 1;
+        for (var waited = TimeSpan.Zero; waited + Delay(attempts) <= Budget; attempts++)
+        {
+            waited += Delay(attempts);
+        }
+
+        return attempts;
     }
 }

@@ -57,7 +57,9 @@ public sealed class ReconcileWorkflowTests : IAsyncDisposable
     public async Task A_provisioner_briefly_unavailable_is_tried_again_until_the_revision_applies()
     {
         var record = await CreateAsync("transient");
-        for (var i = 0; i < 3; i++)
+        // Twelve refusals in a row: waits of 1, 2, 4, 8, 16 and then 30 s, four minutes of an API
+        // server away (timers fire at once here).
+        for (var i = 0; i < 12; i++)
         {
             _provisioner.EnsureFailures.Enqueue(new ProvisionerUnavailableException("the API server answered 503"));
         }
@@ -65,11 +67,27 @@ public sealed class ReconcileWorkflowTests : IAsyncDisposable
         var result = await ReconcileAsync("transient");
 
         Assert.True(result.Succeeded, result.Error);
-        Assert.Equal(4, _provisioner.EnsureCalls);
+        Assert.Equal(13, _provisioner.EnsureCalls);
         var stored = await Store.GetAsync("transient", Ct);
         Assert.Equal(1, stored!.Record.ObservedGeneration);
         Assert.Null(stored.Record.Failure);
         Assert.Equal(AuditOutcomes.Succeeded, (await AuditOf(record)).Outcome.Status);
+    }
+
+    [Fact]
+    public async Task A_provisioner_unavailable_longer_than_the_retry_budget_fails_the_revision_with_its_reason()
+    {
+        await CreateAsync("outage");
+        for (var i = 0; i < TransientRetry.MaxAttempts; i++)
+        {
+            _provisioner.EnsureFailures.Enqueue(new ProvisionerUnavailableException("the API server answered 503"));
+        }
+
+        var result = await ReconcileAsync("outage");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(TransientRetry.MaxAttempts, _provisioner.EnsureCalls);
+        Assert.Equal("stable variant not provisioned: the API server answered 503", (await Store.GetAsync("outage", Ct))!.Record.Failure);
     }
 
     [Fact]
