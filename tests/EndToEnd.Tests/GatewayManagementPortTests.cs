@@ -86,10 +86,38 @@ public sealed class GatewayManagementPortTests : IDisposable
         var (rest, management) = (FreePort.Next(), FreePort.Next());
         await using var gateway = Start(rest, urls: false, ("ASPNETCORE_HTTP_PORTS", Text(rest)), ("Gateway__ManagementPort", Text(management)));
         using var client = new HttpClient();
-        await WaitUntilOkAsync(client, $"http://127.0.0.1:{management}/metrics", gateway);
+        await WaitUntilOkAsync(client, $"http://127.0.0.1:{management}/readyz", gateway);
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri($"http://127.0.0.1:{rest}/v2/models/m/ready"), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"http://127.0.0.1:{rest}/metrics"), Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Rest_addresses_that_overlap_bind_the_extra_ports_once_each()
+    {
+        // localhost is 127.0.0.1 too: bound for each host, the extra ports would be taken the second time.
+        var (rest, other, grpc, management) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        await using var gateway = Start(rest, urls: false, ("ASPNETCORE_URLS", $"http://localhost:{rest};http://127.0.0.1:{other}"),
+            ("Gateway__GrpcPort", Text(grpc)), ("Gateway__ManagementPort", Text(management)));
+        using var client = new HttpClient();
+
+        await WaitUntilOkAsync(client, $"http://127.0.0.1:{management}/readyz", gateway);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri($"http://127.0.0.1:{other}/v2/models/m/ready"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri($"http://127.0.0.1:{rest}/v2/models/m/ready"), Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_socket_file_address_with_a_management_port_stops_the_start_saying_so()
+    {
+        var rest = FreePort.Next();
+        await using var gateway = Start(rest, urls: false, ("ASPNETCORE_URLS", $"http://unix:{Path.Combine(Path.GetTempPath(), $"gateway-{rest}.sock")}"),
+            ("Gateway__ManagementPort", Text(FreePort.Next())));
+
+        var code = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("is a socket file or pipe; give TCP addresses", gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]

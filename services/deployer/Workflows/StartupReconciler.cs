@@ -65,8 +65,10 @@ internal sealed partial class StartupReconciler(
         foreach (var orphan in provisioner.ReplicaSets().Where(set => !wanted.Contains(set)))
         {
             // A deployment's record is written before any of its sets and deleted after all of them,
-            // so a set of a deployment the store does not hold was not orphaned by a crash: the store
-            // was lost or restored from an older backup, and that set may be serving. It stays.
+            // so a set of a deployment the store does not hold was not orphaned by a crash of this
+            // store's deployer: the store was lost (its installation id pinned) or restored from an
+            // older backup. No route names it, but a deployment created again takes it back without
+            // starting anything, so it stays until someone decides.
             if (provisioner.Observe(orphan)?.Deployment is not { } deployment || !known.Contains(deployment))
             {
                 unowned.Add(orphan);
@@ -108,7 +110,7 @@ internal sealed partial class StartupReconciler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping replica set {ReplicaSet}: its deployment no longer wants it")]
     private static partial void LogOrphan(ILogger logger, string replicaSet);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Keeping {Count} replica set(s) of deployments this deployer's store does not hold (a lost or restored store?): {ReplicaSets}. " +
-        "Create a deployment again with the same name and spec to take its set back; remove the others by hand (see docs/deployer.md, Installation)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keeping {Count} replica set(s) of deployments this deployer's store does not hold (a lost or restored store?), unrouted: {ReplicaSets}. " +
+        "Create a deployment again with the same name and spec to take its set back; remove the others by hand (docs/deployer.md, \"Installation\")")]
     private static partial void LogUnowned(ILogger logger, int count, string replicaSets);
 }

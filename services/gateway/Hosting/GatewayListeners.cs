@@ -34,6 +34,12 @@ internal static class GatewayListeners
                 $"Gateway:GrpcPort and Gateway:ManagementPort need http:// addresses to listen beside, and {other} is not one; terminate TLS in front of the gateway, or leave both at 0.");
         }
 
+        if (addresses.FirstOrDefault(address => address.IsUnixPipe || address.IsNamedPipe) is { } pipe)
+        {
+            throw new InvalidOperationException(
+                $"Gateway:GrpcPort and Gateway:ManagementPort listen on TCP ports beside the REST addresses, and {pipe} is a socket file or pipe; give TCP addresses, or leave both at 0.");
+        }
+
         var restPorts = addresses.Select(address => address.Port).ToHashSet();
         if (grpcPort != 0 && restPorts.Contains(grpcPort))
         {
@@ -49,6 +55,7 @@ internal static class GatewayListeners
         // The addresses are bound below; left in place too, Kestrel would warn that it overrides them.
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
         builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, string.Empty);
+        builder.WebHost.UseSetting(WebHostDefaults.HttpsPortsKey, string.Empty);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var address in addresses)
@@ -56,7 +63,7 @@ internal static class GatewayListeners
                 Listen(kestrel, address.Host, address.Port, HttpProtocols.Http1AndHttp2);
             }
 
-            foreach (var host in addresses.Select(address => address.Host).Distinct(StringComparer.OrdinalIgnoreCase))
+            foreach (var host in HostsOf(addresses))
             {
                 if (grpcPort != 0)
                 {
@@ -93,6 +100,35 @@ internal static class GatewayListeners
         }
 
         return Parse([KestrelDefault]);
+    }
+
+    /// <summary>
+    /// The hosts to bind the extra ports on, each address once: every address when any REST address
+    /// is a wildcard or a host name (binding a loopback address beside it would find the port taken),
+    /// otherwise "localhost" (both loopbacks) and the other IP addresses.
+    /// </summary>
+    private static List<string> HostsOf(List<BindingAddress> addresses)
+    {
+        var ips = new List<IPAddress>();
+        var localhost = false;
+        foreach (var host in addresses.Select(address => address.Host))
+        {
+            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                localhost = true;
+            }
+            else if (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any))
+            {
+                ips.Add(ip);
+            }
+            else
+            {
+                return ["*"];
+            }
+        }
+
+        var distinct = ips.Where(ip => !(localhost && IPAddress.IsLoopback(ip))).Distinct().Select(ip => ip.ToString());
+        return localhost ? ["localhost", .. distinct] : [.. distinct];
     }
 
     private static List<BindingAddress> Parse(IEnumerable<string> urls) =>

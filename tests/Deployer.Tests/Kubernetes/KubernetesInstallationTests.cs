@@ -47,6 +47,7 @@ public sealed class KubernetesInstallationTests
         await first.WaitForReadyAsync("unclaimed", Ct);
         var installation = first.InstallationId();
         var before = api.Cluster.List(Resource.Deployments).ToDictionary(d => (string)d["metadata"]!["labels"]!["modelplatform.io/model"]!, d => (string)d["metadata"]!["name"]!);
+        var uids = api.Cluster.List(Resource.Deployments).ToDictionary(d => (string)d["metadata"]!["name"]!, d => (string?)d["metadata"]!["uid"]);
         await first.StopAsync();
 
         // The store is lost; the operator pins the installation, as the docs say, to take its objects back.
@@ -56,14 +57,25 @@ public sealed class KubernetesInstallationTests
         // Its start-up pass is over (readiness waits for it) and neither deployment's objects went.
         Assert.Equal(2, api.Cluster.List(Resource.Deployments).Count);
         Assert.All(before.Values, id => Assert.NotNull(api.Cluster.Get(Resource.Services, id)));
-        Assert.Contains("Keeping 2 replica set(s) of deployments this deployer's store does not hold", second.Process.Output, StringComparison.Ordinal);
+        await WaitUntilAsync(() => second.Process.Output.Contains("Keeping 2 replica set(s) of deployments this deployer's store does not hold", StringComparison.Ordinal));
 
         // Created again with the same spec, a deployment is served by the objects it had.
         (await second.CreateAsync("again", again, cancellationToken: Ct)).Dispose();
         await second.WaitForReadyAsync("again", Ct);
         var taken = Assert.Single(api.Cluster.List(Resource.Deployments, d => (string?)d["metadata"]!["labels"]!["modelplatform.io/model"] == "again"));
         Assert.Equal(before["again"], (string?)taken["metadata"]!["name"]);
-        Assert.NotNull(api.Cluster.Get(Resource.Deployments, before["unclaimed"]));
+        Assert.Equal(uids[before["again"]], (string?)taken["metadata"]!["uid"]);
+        Assert.Equal(uids[before["unclaimed"]], (string?)api.Cluster.Get(Resource.Deployments, before["unclaimed"])?["metadata"]!["uid"]);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(50, deadline.Token);
+        }
     }
 
     [Fact]

@@ -153,6 +153,21 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void No_container_port_is_one_its_Dapr_sidecar_listens_on_in_the_same_pod()
+    {
+        foreach (var deployment in Load<V1Deployment>("deploy/kubernetes/deployer.yaml").Concat(Load<V1Deployment>("deploy/kubernetes/gateway.yaml")))
+        {
+            var annotations = deployment.Spec.Template.Metadata.Annotations;
+            // daprd's HTTP and gRPC APIs, its internal gRPC, its public health port, and its metrics (9090 unless set).
+            var metrics = annotations.TryGetValue("dapr.io/metrics-port", out var set) ? set : "9090";
+            int[] sidecar = [3500, 50001, 50002, 3501, int.Parse(metrics, System.Globalization.CultureInfo.InvariantCulture)];
+            var container = deployment.Spec.Template.Spec.Containers.Single();
+
+            Assert.All(container.Ports, port => Assert.DoesNotContain(port.ContainerPort, sidecar));
+        }
+    }
+
+    [Fact]
     public void The_state_stores_serve_workflows_and_only_the_deployer()
     {
         foreach (var file in new[] { "components/statestore.yaml", "components/statestore-postgresql.yaml" })

@@ -85,6 +85,8 @@ public sealed class ReconcileWorkflowTests : IAsyncDisposable
 
         var result = await ReconcileAsync("outage");
 
+        // As docs/deployer.md says: waits of 1, 2, 4, 8, 16 and eight of 30 s, 271 s in all.
+        Assert.Equal(14, TransientRetry.MaxAttempts);
         Assert.False(result.Succeeded);
         Assert.Equal(TransientRetry.MaxAttempts, _provisioner.EnsureCalls);
         Assert.Equal("stable variant not provisioned: the API server answered 503", (await Store.GetAsync("outage", Ct))!.Record.Failure);
