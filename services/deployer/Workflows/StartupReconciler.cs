@@ -111,6 +111,6 @@ internal sealed partial class StartupReconciler(
     private static partial void LogOrphan(ILogger logger, string replicaSet);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Keeping {Count} replica set(s) of deployments this deployer's store does not hold (a lost or restored store?), unrouted: {ReplicaSets}. " +
-        "Create a deployment again with the same name and spec to take its set back; remove the others by hand (docs/deployer.md, \"Installation\")")]
+        "Create a deployment again with the same name and spec to take its set back; remove the others by hand (docs/deployer.md, \"Installation id\")")]
     private static partial void LogUnowned(ILogger logger, int count, string replicaSets);
 }
