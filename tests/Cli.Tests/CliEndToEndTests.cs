@@ -46,6 +46,23 @@ public sealed class CliEndToEndTests(CliSuiteFixture suite) : IClassFixture<CliS
     }
 
     [Fact]
+    public async Task The_same_file_deployed_again_says_it_was_already_stored_and_is_not_a_new_version()
+    {
+        TestModels.WriteAddMul(_folder);
+        var first = await MpAsync("deploy", "add_mul.onnx", "--name", "twice");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var again = await MpAsync("deploy", "add_mul.onnx", "--name", "twice", "--canary", "--env", "RELEASE=candidate");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Stored twice version 1 (", first.Out, StringComparison.Ordinal);
+        Assert.Contains("twice version 1 (", again.Out, StringComparison.Ordinal);
+        Assert.Contains("was already stored: the same file, kept once", again.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Stored twice", again.Out, StringComparison.Ordinal);
+        (await suite.Client.DeleteAsync(new Uri("/v1/deployments/twice", UriKind.Relative), Ct)).Dispose();
+    }
+
+    [Fact]
     public async Task A_second_file_becomes_the_canary_then_gets_traffic_is_promoted_and_deleted()
     {
         TestModels.WriteAddMul(_folder);

@@ -81,10 +81,12 @@ internal static class DeployCommand
         var clock = Stopwatch.StartNew();
 
         output.Line($"Uploading {file.Name} ({Sizes.Bytes(file.Length)}) to {session.Deployer.Address}");
-        var stored = await UploadAsync(session, file, options.Name, cancellationToken);
+        var (stored, created) = await UploadAsync(session, file, options.Name, cancellationToken);
         var model = StoredModelView.From(stored);
         var uploaded = clock.Elapsed;
-        output.Line($"Stored {model.Name} version {model.VersionText} ({model.Digest}) in {Sizes.Seconds(uploaded)}");
+        output.Line(created
+            ? $"Stored {model.Name} version {model.VersionText} ({model.Digest}) in {Sizes.Seconds(uploaded)}"
+            : $"{model.Name} version {model.VersionText} ({model.Digest}) was already stored: the same file, kept once ({Sizes.Seconds(uploaded)})");
 
         var request = await RequestAsync(session, options, model.Uri, cancellationToken);
         output.Line(options.Canary
@@ -141,14 +143,14 @@ internal static class DeployCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<JsonObject> UploadAsync(Session session, FileInfo file, string name, CancellationToken cancellationToken)
+    private static async Task<(JsonObject Version, bool Created)> UploadAsync(Session session, FileInfo file, string name, CancellationToken cancellationToken)
     {
         if (!session.Output.Interactive)
         {
             return await session.Deployer.UploadAsync(name, file, new Progress<long>(), cancellationToken);
         }
 
-        JsonObject? stored = null;
+        (JsonObject Version, bool Created) stored = default;
         await session.Output.Console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
@@ -158,7 +160,7 @@ internal static class DeployCommand
                 stored = await session.Deployer.UploadAsync(name, file, new InlineProgress(sent => task.Value = sent), cancellationToken);
                 task.Value = file.Length;
             });
-        return stored!;
+        return stored;
     }
 
     /// <summary>The body to send: a new deployment, or the current one with this model as its canary (and its ETag, for If-Match).</summary>

@@ -87,7 +87,8 @@ internal sealed class DeployerClient(HttpClient http, ConnectionSettings connect
     /// <c>POST /v1/models?name=</c> with the file as the raw body, streamed from disk; the answer is
     /// the stored model (name, version, digest, size, uri, inputs, outputs).
     /// </summary>
-    public async Task<JsonObject> UploadAsync(string name, FileInfo file, IProgress<long> progress, CancellationToken cancellationToken)
+    /// <summary>Uploads a model file; <c>Created</c> is false when the store already held these bytes (it answers 200, not 201).</summary>
+    public async Task<(JsonObject Version, bool Created)> UploadAsync(string name, FileInfo file, IProgress<long> progress, CancellationToken cancellationToken)
     {
         var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         using var content = new ProgressStreamContent(stream, stream.Length, progress);
@@ -95,7 +96,8 @@ internal sealed class DeployerClient(HttpClient http, ConnectionSettings connect
         // Expect: 100-continue lets the store refuse a file by its headers (413 beyond its size limit)
         // before the body is sent, rather than after, or by closing the connection on it.
         var headers = new Dictionary<string, string> { ["Expect"] = "100-continue" };
-        return (await _api.SendAsync(HttpMethod.Post, "v1/models?name=" + Uri.EscapeDataString(name), content, cancellationToken, headers, unbounded: true)).Object();
+        var answer = await _api.SendAsync(HttpMethod.Post, "v1/models?name=" + Uri.EscapeDataString(name), content, cancellationToken, headers, unbounded: true);
+        return (answer.Object(), answer.Status == System.Net.HttpStatusCode.Created);
     }
 
     private static string Path(string name) => "v1/deployments/" + Uri.EscapeDataString(name);
