@@ -77,7 +77,15 @@ public sealed class GatewayManagementPortTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
-        Assert.Contains("gateway_requests_total", await client.GetStringAsync(new Uri($"http://127.0.0.1:{management}/metrics"), Ct), StringComparison.Ordinal);
+        // The served request is counted a moment after its answer reaches the caller.
+        var metrics = string.Empty;
+        for (var attempt = 0; attempt < 100 && !metrics.Contains("gateway_requests_total{", StringComparison.Ordinal); attempt++)
+        {
+            metrics = await client.GetStringAsync(new Uri($"http://127.0.0.1:{management}/metrics"), Ct);
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Contains("gateway_requests_total{", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

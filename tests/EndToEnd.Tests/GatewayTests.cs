@@ -226,9 +226,16 @@ public sealed class GatewayTests(SuiteFixture suite) : IClassFixture<SuiteFixtur
         await suite.DeployAsync("counted", Stable, null, 0, Ct);
         await suite.InferAsync("counted", null, Ct);
 
-        var metrics = await suite.Gateway.GetStringAsync("/metrics", Ct);
+        // A request is counted a moment after its answer reaches the caller.
+        var counted = new System.Text.RegularExpressions.Regex("""gateway_requests_total\{[^}]*model="counted"[^}]*status_code="200"[^}]*variant="stable"[^}]*\} [1-9]""");
+        var metrics = string.Empty;
+        for (var attempt = 0; attempt < 100 && !counted.IsMatch(metrics); attempt++)
+        {
+            metrics = await suite.Gateway.GetStringAsync("/metrics", Ct);
+            await Task.Delay(20, Ct);
+        }
 
-        Assert.Matches("""gateway_requests_total\{[^}]*model="counted"[^}]*status_code="200"[^}]*variant="stable"[^}]*\} [1-9]""", metrics);
+        Assert.Matches(counted, metrics);
         Assert.Matches("""gateway_request_duration_seconds_bucket\{[^}]*model="counted"[^}]*\}""", metrics);
         // Requests are measured once, by the gateway's own instruments, not again as HTTP server or client calls.
         Assert.DoesNotContain("http_client_request_duration", metrics, StringComparison.Ordinal);

@@ -82,13 +82,14 @@ public sealed partial class ExportedMetersTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        // The caller has the answer a moment before the gateway's last step counts the request out of
-        // flight: a scrape in that moment reads it in flight still (seen once in a full run).
+        // The caller has the answer a moment before the gateway's last steps count the request out of
+        // flight and then as answered: a scrape in that moment reads it in flight still (seen once in
+        // a full run), or not yet counted.
         var scrapes = 0;
         while (true)
         {
             var metrics = await gateway.Client.GetStringAsync(new Uri(gateway.BaseAddress, ServiceDefaultsExtensions.MetricsPath), Ct);
-            if (InFlightNone().IsMatch(metrics) || ++scrapes == 100)
+            if ((InFlightNone().IsMatch(metrics) && Answered().IsMatch(metrics)) || ++scrapes == 100)
             {
                 return metrics;
             }
@@ -99,6 +100,9 @@ public sealed partial class ExportedMetersTests
 
     [System.Text.RegularExpressions.GeneratedRegex($$"""{{GatewayMetricNames.InFlight}}\{[^}]*model="m"[^}]*variant="stable"[^}]*\} 0""")]
     private static partial System.Text.RegularExpressions.Regex InFlightNone();
+
+    [System.Text.RegularExpressions.GeneratedRegex($$"""{{GatewayMetricNames.Requests}}\{[^}]*model="m"[^}]*variant="stable"[^}]*\} [1-9]""")]
+    private static partial System.Text.RegularExpressions.Regex Answered();
 
     // What the deployer's Prometheus queries and the rollout judge read.
     private static void AssertGatewaySeries(string metrics)
