@@ -216,6 +216,23 @@ public sealed class KubernetesProvisionerTests
     }
 
     [Fact]
+    public async Task A_set_whose_apply_got_no_answer_is_known_so_a_delete_removes_it_even_before_the_watch_shows_it()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync();
+        bed.Api.Fail("PATCH", "/deployments/", 504, "Timeout", "the server was unable to return a response in the time allotted", times: 1);
+        var set = KubernetesTestBed.Set("lost", KubernetesTestBed.Image());
+
+        await Assert.ThrowsAsync<ProvisionerUnavailableException>(() => bed.Provisioner.EnsureAsync(set, Ct));
+
+        // Whether the apply took effect is unknown, so the set counts as the deployment's.
+        Assert.Contains(set.Id, bed.Provisioner.ReplicaSets());
+        Assert.Equal("lost", bed.Provisioner.Observe(set.Id)?.Deployment);
+        await bed.Provisioner.RemoveAsync(set.Id, Ct);
+        Assert.DoesNotContain(set.Id, bed.Provisioner.ReplicaSets());
+        Assert.Contains(bed.Api.Requests, r => r.StartsWith("DELETE", StringComparison.Ordinal) && r.Contains($"/deployments/{set.Id}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unreachable_api_is_a_transient_error()
     {
         await using var bed = await KubernetesTestBed.StartAsync();

@@ -99,6 +99,15 @@ internal sealed partial class KubernetesProvisioner(
             await fetchSecret.EnsureAsync(Installation, cancellationToken);
         }
 
+        // Known before it is applied: an apply whose answer was lost (a timeout in an API outage) may
+        // have taken effect before the watch shows it, and the deployment's delete must still find
+        // and remove the set then (removing one that never came to be is a no-op).
+        lock (_known)
+        {
+            _removed.Remove(spec.Id);
+            _known.TryAdd(spec.Id, new KnownSet(spec.Id, spec.Deployment, spec, 0));
+        }
+
         var deployment = await ApplyAsync("Deployment", spec.Id, token => client.AppsV1.PatchNamespacedDeploymentAsync(
             Patch(manifests.Deployment(spec, Installation)), spec.Id, Namespace, fieldManager: KubernetesLabels.Manager, force: true, cancellationToken: token), cancellationToken);
         await ApplyAsync("Service", spec.Id, token => client.CoreV1.PatchNamespacedServiceAsync(
@@ -111,7 +120,6 @@ internal sealed partial class KubernetesProvisioner(
 
         lock (_known)
         {
-            _removed.Remove(spec.Id);
             _known[spec.Id] = new KnownSet(spec.Id, spec.Deployment, spec, deployment.Metadata.Generation ?? 0);
         }
 
