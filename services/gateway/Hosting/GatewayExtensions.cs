@@ -23,13 +23,6 @@ internal static class GatewayExtensions
         // would record each one again, each at a cost bench/gateway.sh measures: Gateway:Telemetry:Meters
         // brings any of them back.
         builder.AddServiceDefaults(meters: ExportedMeters.Of(builder.Configuration), httpClientMetrics: false, aspNetCoreMetrics: false);
-        // Loopback unless told otherwise, the usual ASP.NET Core ways (HTTP_PORTS is what the .NET container images set).
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) &&
-            string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:5000");
-        }
-
         builder.AddGatewayListeners();
 
         var services = builder.Services;

@@ -5,21 +5,27 @@ using ModelPlatform.Gateway.Configuration;
 namespace ModelPlatform.Gateway.Hosting;
 
 /// <summary>
-/// The gateway's ports beyond its REST addresses (<c>--urls</c> / <c>ASPNETCORE_URLS</c>, or
-/// <c>HTTP_PORTS</c>, or Kestrel's default): the gRPC port (<c>Gateway:GrpcPort</c>) and the
-/// management port (<c>Gateway:ManagementPort</c>), each on the same hosts as the REST addresses; 0,
-/// the default, opens neither. gRPC clients speak cleartext HTTP/2 with prior knowledge, which Kestrel
+/// Where the gateway listens: its REST addresses (<c>--urls</c> / <c>ASPNETCORE_URLS</c>, or
+/// <c>HTTP_PORTS</c>, or loopback port 5000 when none is given), and beyond them the gRPC port
+/// (<c>Gateway:GrpcPort</c>) and the management port (<c>Gateway:ManagementPort</c>), each on the
+/// same hosts as the REST addresses; 0, the default, opens neither. gRPC clients speak cleartext HTTP/2 with prior knowledge, which Kestrel
 /// accepts only on an endpoint that speaks HTTP/2 alone (without TLS there is no protocol
 /// negotiation), so gRPC cannot share the REST port. Endpoints given in code replace the URLs, so
 /// once either port is asked for, every address is bound here.
 /// </summary>
 internal static class GatewayListeners
 {
-    // Kestrel's own choice when no address is configured.
-    private const string KestrelDefault = "http://localhost:5000";
+    /// <summary>Where the gateway listens when no address is configured: loopback, as every service here.</summary>
+    private const string Default = "http://127.0.0.1:5000";
 
     public static WebApplicationBuilder AddGatewayListeners(this WebApplicationBuilder builder)
     {
+        if (RestAddresses(builder.Configuration) is not { } addresses)
+        {
+            builder.WebHost.UseUrls(Default);
+            addresses = Parse([Default]);
+        }
+
         var grpcPort = builder.Configuration.GetValue<int>($"{GatewayOptions.Section}:{nameof(GatewayOptions.GrpcPort)}");
         var managementPort = builder.Configuration.GetValue<int>($"{GatewayOptions.Section}:{nameof(GatewayOptions.ManagementPort)}");
         if (grpcPort == 0 && managementPort == 0)
@@ -27,7 +33,6 @@ internal static class GatewayListeners
             return builder;
         }
 
-        var addresses = RestAddresses(builder.Configuration);
         if (addresses.FirstOrDefault(address => !string.Equals(address.Scheme, Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase)) is { } other)
         {
             throw new InvalidOperationException(
@@ -79,7 +84,8 @@ internal static class GatewayListeners
         return builder;
     }
 
-    private static List<BindingAddress> RestAddresses(ConfigurationManager configuration)
+    /// <summary>The REST addresses configured the usual ASP.NET Core ways, or null when none is.</summary>
+    private static List<BindingAddress>? RestAddresses(ConfigurationManager configuration)
     {
         var urls = configuration[WebHostDefaults.ServerUrlsKey];
         if (!string.IsNullOrWhiteSpace(urls))
@@ -87,8 +93,8 @@ internal static class GatewayListeners
             return Parse(urls.Split(';'));
         }
 
-        // What Kestrel binds when no URLs are given: HTTP_PORTS (the .NET container images set it),
-        // then HTTPS_PORTS, then its default.
+        // What Kestrel binds when no URLs are given: HTTP_PORTS (the .NET container images set it)
+        // and HTTPS_PORTS.
         var httpPorts = configuration[WebHostDefaults.HttpPortsKey];
         var httpsPorts = configuration[WebHostDefaults.HttpsPortsKey];
         if (!string.IsNullOrWhiteSpace(httpPorts) || !string.IsNullOrWhiteSpace(httpsPorts))
@@ -99,7 +105,7 @@ internal static class GatewayListeners
             ]);
         }
 
-        return Parse([KestrelDefault]);
+        return null;
     }
 
     /// <summary>
